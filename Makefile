@@ -1,0 +1,31 @@
+# Every target creates the project's virtual environment first (python3 -m venv + pip),
+# so `make train` and `make test` work on a fresh machine with nothing prepared.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: train test lint bench clean
+
+$(BIN)/.glassnet-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+train: $(BIN)/.glassnet-installed
+	$(BIN)/glassnet train
+
+test: $(BIN)/.glassnet-installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(BIN)/.glassnet-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(BIN)/.glassnet-installed
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

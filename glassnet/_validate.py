@@ -1,0 +1,108 @@
+"""Checks run once at the boundaries (constructors, public entry points), never per batch."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from glassnet.errors import ConfigError, DataError, ShapeError
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def check_choice(where: str, what: str, value: Any, options: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``options``; otherwise raise with a close-match hint."""
+    options = list(options)
+    if isinstance(value, str) and value in options:
+        return value
+    hint = ""
+    if isinstance(value, str):
+        close = difflib.get_close_matches(value.lower(), options, n=1)
+        if close:
+            hint = f" Did you mean {close[0]!r}?"
+    raise ConfigError(
+        f"{where}: unknown {what} {value!r}; expected one of {', '.join(sorted(options))}.{hint}"
+    )
+
+
+def check_number(
+    where: str,
+    what: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+) -> float:
+    """Check that ``value`` is a finite real number inside an interval and return it."""
+    kind = "an integer" if integer else "a number"
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ConfigError(f"{where}: {what} must be {kind}; got {value!r}.")
+    if integer and not float(value).is_integer():
+        raise ConfigError(f"{where}: {what} must be an integer; got {value!r}.")
+    if not np.isfinite(value):
+        raise ConfigError(f"{where}: {what} must be finite; got {value!r}.")
+    bad = (
+        (low is not None and (value < low or (low_open and value == low)))
+        or (high is not None and (value > high or (high_open and value == high)))
+    )
+    if bad:
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        interval = f"{'(' if low_open or low is None else '['}{lo}, {hi}{')' if high_open or high is None else ']'}"
+        raise ConfigError(f"{where}: {what} must be in {interval}; got {value!r}.")
+    return int(value) if integer else float(value)
+
+
+def check_dtype(where: str, dtype: Any) -> np.dtype:
+    """Accept "float32"/"float64" or the NumPy dtypes and return the NumPy dtype."""
+    if isinstance(dtype, str):
+        check_choice(where, "dtype", dtype, DTYPES)
+        return np.dtype(DTYPES[dtype])
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ConfigError(f"{where}: dtype must be 'float32' or 'float64'; got {dtype!r}.")
+    return dt
+
+
+def as_matrix(where: str, what: str, value: Any, dtype: np.dtype, n_cols: int | None = None) -> np.ndarray:
+    """Convert ``value`` to a finite 2-D array (samples, columns) of ``dtype``.
+
+    A 1-D input is read as a single sample when ``n_cols`` matches its length, or as one
+    column otherwise.
+    """
+    try:
+        arr = np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{where}: {what} must be numeric; {exc}.") from None
+    if arr.ndim == 1:
+        arr = arr.reshape(1, -1) if n_cols is not None and arr.shape[0] == n_cols else arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise ShapeError(f"{where}: {what} must be 2-D (samples, features); got shape {arr.shape}.")
+    if arr.shape[0] == 0:
+        raise ShapeError(f"{where}: {what} has no samples (shape {arr.shape}).")
+    if n_cols is not None and arr.shape[1] != n_cols:
+        raise ShapeError(
+            f"{where}: {what} has {arr.shape[1]} columns but {n_cols} were expected "
+            f"({what}.shape = {arr.shape})."
+        )
+    check_finite(where, what, arr)
+    return arr
+
+
+def check_finite(where: str, what: str, arr: np.ndarray) -> None:
+    """Raise a DataError naming the first NaN/inf entry of ``arr``."""
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        idx = ", ".join(str(int(i)) for i in bad)
+        raise DataError(
+            f"{where}: {what} contains a non-finite value {arr[tuple(bad)]!r} at index [{idx}]."
+        )

@@ -1,0 +1,372 @@
+"""A multilayer network of Dense layers and its explicit backpropagation.
+
+Forward, for layers l = 1..L (samples as rows)::
+
+    z^l = a^{l−1} W^lᵀ + b^l        a^l = f(z^l)        ã^l = dropout(a^l)   (ã^l = a^l without)
+
+Backward, with C_s the loss of sample s and ``scale`` the reduction's factor (1/N for mean)::
+
+    δ^L = ∂C_s/∂a^L ⊙ f'(z^L)                (softmax: δ^L = J(z^L)ᵀ ∂C_s/∂a^L)
+    δ^l = (δ^{l+1} W^{l+1}) ⊙ d^l ⊙ f'(z^l)    (d^l: dropout's factor m/p, m or 1)
+    ∂C/∂W^l = scale · Σ_s δ^l_s (a^{l−1}_s)ᵀ  [+ ∂penalty/∂W^l]
+    ∂C/∂b^l = scale · Σ_s δ^l_s
+
+All parameters live in one flat array ``net.params`` (and gradients in ``net.grads``);
+each layer's W and b are views into it, so an optimizer step is a few passes over one array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from glassnet._validate import as_matrix, check_dtype
+from glassnet.errors import ConfigError, ShapeError
+from glassnet.initializers import initialize
+from glassnet.layers import Dense
+from glassnet.losses import Loss, get_loss
+from glassnet.regularization import Regularization
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class ParamSlot:
+    """Where one named parameter lives in the flat buffer: ``params[start:stop].reshape(shape)``."""
+
+    name: str  # "W1", "b1", ... (1-based layer number)
+    layer: int  # 1-based
+    kind: str  # "W" or "b"
+    shape: tuple[int, ...]
+    start: int
+    stop: int
+
+
+@dataclass
+class LayerRecord:
+    """Every intermediate of one layer for one pass; arrays are (samples, units).
+
+    Backward fields are per sample (∂C_s/∂·, before the reduction's scale), except
+    ``grad_W``/``grad_b``, the gradients of the reduced loss (regularization included),
+    which are views into ``net.grads`` valid until the next pass (copy them to keep them).
+    """
+
+    layer: int
+    a_prev: Array
+    z: Array
+    a: Array
+    mask: Array | None = None
+    out: Array | None = None
+    grad_out: Array | None = None
+    grad_a: Array | None = None
+    delta: Array | None = None
+    grad_W: Array | None = None
+    grad_b: Array | None = None
+    grad_a_prev: Array | None = None
+
+
+@dataclass
+class Pass:
+    """The records of one forward (and backward) pass through a network."""
+
+    layers: list[LayerRecord]
+    train: bool
+    output: Array
+    targets: Array | None = None
+    per_sample_loss: Array | None = None
+    scale: float = 1.0
+    data_loss: float = float("nan")
+    penalty: float = 0.0
+    clamped: int = 0
+    output_rule: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def loss(self) -> float:
+        """Reduced data loss plus the regularization penalty."""
+        return self.data_loss + self.penalty
+
+
+class Network:
+    """An ordered stack of :class:`Dense` layers with flat parameter and gradient buffers.
+
+    Parameters
+    ----------
+    layers : the Dense layers; layer l's ``n_in`` must equal layer l−1's ``n_out``.
+    dtype : ``"float32"`` (training default) or ``"float64"`` (worked solutions, checks).
+    seed : seed of the network's generator ``net.rng`` (initialisation, shuffling, dropout).
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Dense],
+        dtype: Any = "float32",
+        seed: int | None = 0,
+        rng: np.random.Generator | None = None,
+    ) -> None:
+        layers = list(layers)
+        if not layers or not all(isinstance(layer, Dense) for layer in layers):
+            raise ConfigError("Network: expected a non-empty list of Dense layers.")
+        for l, (prev, cur) in enumerate(zip(layers, layers[1:]), start=2):
+            if cur.n_in != prev.n_out:
+                raise ShapeError(
+                    f"Network: layer {l} ({cur.describe()}) takes {cur.n_in} inputs but layer "
+                    f"{l - 1} ({prev.describe()}) has {prev.n_out} outputs."
+                )
+        if len({id(layer) for layer in layers}) != len(layers):
+            raise ConfigError("Network: the same Dense object appears twice; create one per layer.")
+        self.layers = layers
+        self.dtype = check_dtype("Network", dtype)
+        self.seed = seed
+        self.rng = rng if rng is not None else np.random.default_rng(seed)
+        self.layout: list[ParamSlot] = []
+        offset = 0
+        for l, layer in enumerate(layers, start=1):
+            for kind, shape in (("W", (layer.n_out, layer.n_in)), ("b", (layer.n_out,))):
+                if kind == "b" and not layer.has_bias:
+                    continue
+                size = int(np.prod(shape))
+                self.layout.append(ParamSlot(f"{kind}{l}", l, kind, shape, offset, offset + size))
+                offset += size
+        self.params = np.zeros(offset, dtype=self.dtype)
+        self.grads = np.zeros(offset, dtype=self.dtype)
+        self._slots = {slot.name: slot for slot in self.layout}
+        self._bind_views()
+        self._initialize()
+
+    # ------------------------------------------------------------------ parameters
+    def _bind_views(self) -> None:
+        for l, layer in enumerate(self.layers, start=1):
+            layer.W = self.param_view(f"W{l}")
+            layer.grad_W = self.grad_view(f"W{l}")
+            layer.b = self.param_view(f"b{l}") if layer.has_bias else None
+            layer.grad_b = self.grad_view(f"b{l}") if layer.has_bias else None
+
+    def _initialize(self) -> None:
+        for layer in self.layers:
+            if layer.initial_weights is not None:
+                layer.W[...] = layer.initial_weights
+            else:
+                shape = (layer.n_out, layer.n_in)
+                layer.W[...] = initialize(layer.init, shape, self.rng, layer.activation.name)
+            if layer.has_bias:
+                layer.b[...] = (
+                    layer.initial_bias if layer.initial_bias is not None else layer.bias_init
+                )
+
+    @property
+    def n_inputs(self) -> int:
+        return self.layers[0].n_in
+
+    @property
+    def n_outputs(self) -> int:
+        return self.layers[-1].n_out
+
+    @property
+    def param_names(self) -> list[str]:
+        return [slot.name for slot in self.layout]
+
+    def slot(self, name: str) -> ParamSlot:
+        if name not in self._slots:
+            raise ConfigError(
+                f"Network: no parameter named {name!r}; it has {', '.join(self._slots)}."
+            )
+        return self._slots[name]
+
+    def param_view(self, name: str) -> Array:
+        s = self.slot(name)
+        return self.params[s.start : s.stop].reshape(s.shape)
+
+    def grad_view(self, name: str) -> Array:
+        s = self.slot(name)
+        return self.grads[s.start : s.stop].reshape(s.shape)
+
+    def get_params(self) -> dict[str, Array]:
+        """Copies of every parameter by name."""
+        return {name: self.param_view(name).copy() for name in self.param_names}
+
+    def set_params(self, values: Mapping[str, Any]) -> None:
+        """Overwrite parameters by name; validates every entry before writing any."""
+        checked = {}
+        for name, value in values.items():
+            slot = self.slot(name)
+            arr = np.asarray(value, dtype=np.float64)
+            if arr.shape != slot.shape:
+                raise ShapeError(
+                    f"Network.set_params: {name} must have shape {slot.shape}; got {arr.shape}."
+                )
+            if not np.all(np.isfinite(arr)):
+                raise ShapeError(f"Network.set_params: {name} contains NaN or inf.")
+            checked[name] = arr
+        for name, arr in checked.items():
+            self.param_view(name)[...] = arr
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, x: Any, train: bool = False) -> Array:
+        """The network's output for ``x`` (samples, n_in), evaluation mode by default."""
+        return self.forward_pass(x, train=train).output
+
+    def _check_inputs(self, x: Any) -> Array:
+        return as_matrix("Network", "inputs x", x, self.dtype, n_cols=self.n_inputs)
+
+    def forward_pass(
+        self,
+        x: Any,
+        train: bool = False,
+        masks: Sequence[Any] | None = None,
+        rng: np.random.Generator | None = None,
+        validate: bool = True,
+    ) -> Pass:
+        """Run the forward pass and keep every layer's a_prev, z, a, mask, out.
+
+        In training mode a layer with dropout uses ``masks[l-1]`` when given (one row for
+        all samples or one row per sample), otherwise draws a mask from ``rng`` (default
+        ``net.rng``).
+        """
+        a = self._check_inputs(x) if validate else x
+        if masks is not None and len(masks) != len(self.layers):
+            raise ShapeError(
+                f"Network: masks must have one entry per layer ({len(self.layers)}); "
+                f"got {len(masks)}."
+            )
+        rng = self.rng if rng is None else rng
+        records = []
+        for l, layer in enumerate(self.layers, start=1):
+            z = a @ layer.W.T
+            if layer.b is not None:
+                z += layer.b
+            act = layer.activation.forward(z)
+            rec = LayerRecord(l, a, z, act)
+            out = act
+            drop = layer.dropout
+            if drop is not None:
+                if train:
+                    given = None if masks is None else masks[l - 1]
+                    if given is not None:
+                        rec.mask = drop.check_mask(given, act.shape, f"layer {l}", self.dtype)
+                    else:
+                        rec.mask = drop.draw_mask(act.shape, rng, self.dtype)
+                    out = act * rec.mask
+                    if drop.scaling == "inverted":
+                        out *= drop.train_factor()
+                elif drop.scaling == "standard":
+                    out = act * drop.eval_factor()
+            rec.out = out
+            records.append(rec)
+            a = out
+        return Pass(records, train, a)
+
+    # ------------------------------------------------------------------ backward
+    def compute_gradients(
+        self,
+        x: Any,
+        t: Any,
+        loss: str | Mapping[str, Any] | Loss,
+        regularization: Regularization | None = None,
+        train: bool = True,
+        masks: Sequence[Any] | None = None,
+        rng: np.random.Generator | None = None,
+        fused: bool = True,
+        input_grad: bool = False,
+        validate: bool = True,
+    ) -> Pass:
+        """Forward pass, loss, and backpropagation; writes ∂C/∂θ into ``net.grads``.
+
+        ``fused=True`` lets the loss use its canonical-link shortcut (δ^L = a − t for
+        softmax + cross-entropy, sigmoid + binary cross-entropy, identity + squared error)
+        when the output layer has no dropout; ``fused=False`` always applies the general rule.
+        ``input_grad=True`` also records ∂C_s/∂x in ``layers[0].grad_a_prev``. With
+        ``validate=False`` the caller promises ``x`` and ``t`` are already checked arrays
+        of the network's dtype (the training loop validates once, not per batch).
+        """
+        loss = get_loss(loss)
+        p = self.forward_pass(x, train=train, masks=masks, rng=rng, validate=validate)
+        y = p.output
+        if validate:
+            t = loss.prepare_targets(t, y.shape[0], self.n_outputs, self.dtype)
+        p.targets = t
+        p.per_sample_loss = loss.per_sample(y, t)
+        p.scale = loss.scale(t)
+        p.data_loss = float(p.scale * np.sum(p.per_sample_loss))
+        p.clamped = loss.clamped(y, t)
+
+        last = p.layers[-1]
+        out_layer = self.layers[-1]
+        delta = None
+        if fused and out_layer.dropout is None:
+            delta = loss.fused_delta(out_layer.activation, last.z, last.a, t)
+        p.output_rule = "general" if delta is None else "fused"
+        if delta is None:
+            last.grad_out = loss.grad(y, t)
+        self._backward(p, delta, input_grad)
+        if regularization is not None and regularization.active:
+            self._add_penalty(p, regularization, y.shape[0])
+        return p
+
+    def _backward(self, p: Pass, delta_L: Array | None, input_grad: bool) -> None:
+        scale = p.scale
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer, rec = self.layers[i], p.layers[i]
+            if i == len(self.layers) - 1 and delta_L is not None:
+                rec.delta = delta_L
+            else:
+                grad_a = rec.grad_out
+                if rec.mask is not None:  # dropout's backward: the same mask (and 1/p)
+                    grad_a = grad_a * rec.mask
+                    if layer.dropout.scaling == "inverted":
+                        grad_a *= layer.dropout.train_factor()
+                elif layer.dropout is not None and layer.dropout.scaling == "standard":
+                    grad_a = grad_a * layer.dropout.eval_factor()
+                rec.grad_a = grad_a
+                rec.delta = layer.activation.vjp(rec.z, rec.a, grad_a)
+            np.matmul(rec.delta.T, rec.a_prev, out=layer.grad_W)
+            layer.grad_W *= scale
+            if layer.b is not None:
+                np.sum(rec.delta, axis=0, out=layer.grad_b)
+                layer.grad_b *= scale
+            rec.grad_W, rec.grad_b = layer.grad_W, layer.grad_b
+            if i > 0:  # ∂C_s/∂a^{l−1} = δ^l W^l, the next layer down's upstream gradient
+                rec.grad_a_prev = p.layers[i - 1].grad_out = rec.delta @ layer.W
+            elif input_grad:
+                rec.grad_a_prev = rec.delta @ layer.W
+
+    def penalized_arrays(self, regularization: Regularization) -> list[str]:
+        """Names of the parameters the penalty applies to (weights, and biases if included)."""
+        return [s.name for s in self.layout if s.kind == "W" or regularization.include_bias]
+
+    def _add_penalty(self, p: Pass, reg: Regularization, n_samples: int) -> None:
+        names = self.penalized_arrays(reg)
+        arrays = [self.param_view(n) for n in names]
+        p.penalty = reg.value(arrays, n_samples)
+        reg.add_gradient(arrays, [self.grad_view(n) for n in names], n_samples)
+
+    # ------------------------------------------------------------------ description
+    def config(self) -> dict[str, Any]:
+        """Architecture (JSON-able): layers, dtype, seed."""
+        return {
+            "layers": [layer.config() for layer in self.layers],
+            "dtype": self.dtype.name,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> Network:
+        return cls([Dense.from_config(c) for c in cfg["layers"]], dtype=cfg["dtype"],
+                   seed=cfg.get("seed"))
+
+    def __repr__(self) -> str:
+        inner = ",\n  ".join(repr(layer) for layer in self.layers)
+        return f"Network([\n  {inner}\n], dtype={self.dtype.name!r})"
+
+    def summary(self) -> str:
+        """One line per layer with shapes and parameter counts."""
+        lines = [f"{'layer':<6}{'shape':<14}{'activation':<24}{'params':>8}"]
+        for l, layer in enumerate(self.layers, start=1):
+            drop = "" if layer.dropout is None else f" + dropout {layer.dropout.rate:g}"
+            shape = f"{layer.n_in} → {layer.n_out}"
+            lines.append(f"{l:<6}{shape:<14}{str(layer.activation) + drop:<24}{layer.n_params:>8}")
+        lines.append(f"total parameters: {self.params.size}  (dtype {self.dtype.name})")
+        return "\n".join(lines)
