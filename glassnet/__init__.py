@@ -58,9 +58,25 @@ __all__ = [
     "__version__",
     "check_gradients",
     "compare_gradients",
+    "explain",
     "get_activation",
     "get_loss",
+    "load",
     "numerical_gradient",
     "optim",
     "schedules",
 ]
+
+
+def load(path, **options):
+    """Load a model file written by ``Network.save`` (see :func:`glassnet.train.load`)."""
+    from glassnet.train import load as _load
+
+    return _load(path, **options)
+
+
+def explain(source, **options):
+    """Worked solution for an exercise (file path, YAML/JSON text or dict); see glassnet.explain."""
+    from glassnet.explain import explain as _explain
+
+    return _explain(source, **options)

@@ -47,14 +47,15 @@ def check_number(
         raise ConfigError(f"{where}: {what} must be an integer; got {value!r}.")
     if not np.isfinite(value):
         raise ConfigError(f"{where}: {what} must be finite; got {value!r}.")
-    bad = (
-        (low is not None and (value < low or (low_open and value == low)))
-        or (high is not None and (value > high or (high_open and value == high)))
+    bad = (low is not None and (value < low or (low_open and value == low))) or (
+        high is not None and (value > high or (high_open and value == high))
     )
     if bad:
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
-        interval = f"{'(' if low_open or low is None else '['}{lo}, {hi}{')' if high_open or high is None else ']'}"
+        left = "(" if low_open or low is None else "["
+        right = ")" if high_open or high is None else "]"
+        interval = f"{left}{lo}, {hi}{right}"
         raise ConfigError(f"{where}: {what} must be in {interval}; got {value!r}.")
     return int(value) if integer else float(value)
 
@@ -73,7 +74,9 @@ def check_dtype(where: str, dtype: Any) -> np.dtype:
     return dt
 
 
-def as_matrix(where: str, what: str, value: Any, dtype: np.dtype, n_cols: int | None = None) -> np.ndarray:
+def as_matrix(
+    where: str, what: str, value: Any, dtype: np.dtype, n_cols: int | None = None
+) -> np.ndarray:
     """Convert ``value`` to a finite 2-D array (samples, columns) of ``dtype``.
 
     A 1-D input is read as a single sample when ``n_cols`` matches its length, or as one
@@ -84,7 +87,11 @@ def as_matrix(where: str, what: str, value: Any, dtype: np.dtype, n_cols: int | 
     except (TypeError, ValueError) as exc:
         raise DataError(f"{where}: {what} must be numeric; {exc}.") from None
     if arr.ndim == 1:
-        arr = arr.reshape(1, -1) if n_cols is not None and arr.shape[0] == n_cols else arr.reshape(-1, 1)
+        arr = (
+            arr.reshape(1, -1)
+            if n_cols is not None and arr.shape[0] == n_cols
+            else arr.reshape(-1, 1)
+        )
     if arr.ndim != 2:
         raise ShapeError(f"{where}: {what} must be 2-D (samples, features); got shape {arr.shape}.")
     if arr.shape[0] == 0:

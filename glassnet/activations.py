@@ -106,8 +106,9 @@ class Activation:
     def __str__(self) -> str:
         if not self.params:
             return self.name
-        inside = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                           for k, v in self.params.items())
+        inside = ", ".join(
+            f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.params.items()
+        )
         return f"{self.name}({inside})"
 
 

@@ -60,7 +60,10 @@ def numerical_gradient(f: Callable[[Array], float], theta: Array, eps: float = 1
 
 
 def compare_gradients(
-    numeric: Array, analytic: Array, tolerance: float = 1e-6, floor: float = 1e-8,
+    numeric: Array,
+    analytic: Array,
+    tolerance: float = 1e-6,
+    floor: float = 1e-8,
     names: tuple[str, ...] = (),
 ) -> GradientCheck:
     """Relative error of two gradients, entry by entry."""
@@ -102,8 +105,9 @@ def check_gradients(
         ).loss
 
     numeric = numerical_gradient(loss_at, net.params, eps)
-    net.compute_gradients(xs, targets, loss, regularization, train=train, masks=masks,
-                          validate=False)  # leave net.grads as the analytic gradient
+    net.compute_gradients(
+        xs, targets, loss, regularization, train=train, masks=masks, validate=False
+    )  # leave net.grads as the analytic gradient
     names = tuple(
         f"{s.name}[{','.join(str(i) for i in np.unravel_index(k, s.shape))}]"
         for s in net.layout

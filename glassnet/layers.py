@@ -130,5 +130,10 @@ class Dense:
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> Dense:
-        return cls(cfg["n_in"], cfg["n_out"], cfg["activation"], bias=cfg["bias"],
-                   dropout=cfg.get("dropout"))
+        return cls(
+            cfg["n_in"],
+            cfg["n_out"],
+            cfg["activation"],
+            bias=cfg["bias"],
+            dropout=cfg.get("dropout"),
+        )

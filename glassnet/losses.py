@@ -6,7 +6,8 @@ A loss works per sample and then reduces over the samples of a batch:
 * ``grad(y, t)``        → ∂C_s/∂y_s, shape (N, K): the gradient of each sample's own loss,
                           **before** the reduction's factor
 * ``scale(t)``          → the reduction's factor: 1/N for ``mean`` (1/Σ_s w_{t_s} for class
-                          weighted cross-entropy with class-index targets, as PyTorch), 1 for ``sum``
+                          weighted cross-entropy with class-index targets, as PyTorch),
+                          1 for ``sum``
 * ``value(y, t)``       → scale · Σ_s C_s, the reduced loss
 
 so that ∂C/∂y_s = scale · grad(y, t)[s]. Targets are validated once by ``prepare_targets``
@@ -19,7 +20,6 @@ clamped in the last call's inputs, so callers (and worked solutions) can say so.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,7 +45,9 @@ class Loss:
     name = "loss"
 
     def __init__(self, reduction: str = "mean") -> None:
-        self.reduction = check_choice(f"loss {self.name!r}", "reduction", reduction, ["mean", "sum"])
+        self.reduction = check_choice(
+            f"loss {self.name!r}", "reduction", reduction, ["mean", "sum"]
+        )
 
     # --- to be provided by subclasses -----------------------------------------------------
     def per_sample(self, y: Array, t: Array) -> Array:
@@ -236,7 +238,8 @@ class CrossEntropy(Loss):
         if raw.ndim == 1 and not (n_samples == 1 and raw.shape[0] == n_outputs):
             if raw.shape[0] != n_samples:
                 raise ShapeError(
-                    f"loss 'cross_entropy': got {raw.shape[0]} class labels for {n_samples} samples."
+                    f"loss 'cross_entropy': got {raw.shape[0]} class labels "
+                    f"for {n_samples} samples."
                 )
             if not np.all(np.isfinite(raw.astype(np.float64))) or np.any(raw != np.round(raw)):
                 raise DataError("loss 'cross_entropy': class labels must be integers.")
@@ -262,7 +265,11 @@ class CrossEntropy(Loss):
 
     def _weighted_q(self, t: Array) -> Array:
         k = t.shape[1]
-        q = t if self.label_smoothing == 0 else (1 - self.label_smoothing) * t + self.label_smoothing / k
+        q = (
+            t
+            if self.label_smoothing == 0
+            else (1 - self.label_smoothing) * t + self.label_smoothing / k
+        )
         if self.class_weights is not None:
             q = q * self.class_weights.astype(t.dtype)
         return q
@@ -301,8 +308,11 @@ class CrossEntropy(Loss):
         return None
 
     def config(self) -> dict[str, Any]:
-        cfg = {**super().config(), "from_logits": self.from_logits,
-               "label_smoothing": self.label_smoothing}
+        cfg = {
+            **super().config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+        }
         if self.class_weights is not None:
             cfg["class_weights"] = self.class_weights.tolist()
         return cfg

@@ -17,6 +17,7 @@ each layer's W and b are views into it, so an optimizer step is a few passes ove
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,7 +111,7 @@ class Network:
         layers = list(layers)
         if not layers or not all(isinstance(layer, Dense) for layer in layers):
             raise ConfigError("Network: expected a non-empty list of Dense layers.")
-        for l, (prev, cur) in enumerate(zip(layers, layers[1:]), start=2):
+        for l, (prev, cur) in enumerate(itertools.pairwise(layers), start=2):
             if cur.n_in != prev.n_out:
                 raise ShapeError(
                     f"Network: layer {l} ({cur.describe()}) takes {cur.n_in} inputs but layer "
@@ -354,8 +355,9 @@ class Network:
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> Network:
-        return cls([Dense.from_config(c) for c in cfg["layers"]], dtype=cfg["dtype"],
-                   seed=cfg.get("seed"))
+        return cls(
+            [Dense.from_config(c) for c in cfg["layers"]], dtype=cfg["dtype"], seed=cfg.get("seed")
+        )
 
     def __repr__(self) -> str:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
@@ -370,3 +372,36 @@ class Network:
             lines.append(f"{l:<6}{shape:<14}{str(layer.activation) + drop:<24}{layer.n_params:>8}")
         lines.append(f"total parameters: {self.params.size}  (dtype {self.dtype.name})")
         return "\n".join(lines)
+
+    # ------------------------------------------------------------------ training API
+    # Thin delegations: the implementations live in glassnet.train (imported lazily so that
+    # `import glassnet` stays light). See glassnet/train/ for the documentation.
+    def fit(self, X: Any, y: Any, **options: Any) -> Any:
+        """Train the network; see :func:`glassnet.train.fit` for the options."""
+        from glassnet.train import fit
+
+        return fit(self, X, y, **options)
+
+    def predict(self, X: Any, **options: Any) -> Array:
+        """Class indices for classification networks, output values otherwise."""
+        from glassnet.train import predict
+
+        return predict(self, X, **options)
+
+    def predict_proba(self, X: Any, **options: Any) -> Array:
+        """Class probabilities (softmax / sigmoid outputs, or of logits)."""
+        from glassnet.train import predict_proba
+
+        return predict_proba(self, X, **options)
+
+    def evaluate(self, X: Any, y: Any, **options: Any) -> dict[str, Any]:
+        """Loss and metrics on (X, y)."""
+        from glassnet.train import evaluate
+
+        return evaluate(self, X, y, **options)
+
+    def save(self, path: Any, **options: Any) -> None:
+        """Write the model file atomically; see :func:`glassnet.train.save`."""
+        from glassnet.train import save
+
+        save(self, path, **options)

@@ -59,12 +59,17 @@ class Regularization:
     def add_gradient(self, arrays: list[Array], grads: list[Array], n_samples: int) -> None:
         """Add ∂penalty/∂W to each gradient array in place."""
         c, _, c2k = self._factors(n_samples)
-        for w, g in zip(arrays, grads):
+        for w, g in zip(arrays, grads, strict=True):
             if self.l2:
                 g += (c2k * self.l2) * w
             if self.l1:
                 g += (c * self.l1) * np.sign(w)
 
     def config(self) -> dict[str, Any]:
-        return {"l2": self.l2, "l1": self.l1, "convention": self.convention,
-                "include_bias": self.include_bias, "divide_by_batch": self.divide_by_batch}
+        return {
+            "l2": self.l2,
+            "l1": self.l1,
+            "convention": self.convention,
+            "include_bias": self.include_bias,
+            "divide_by_batch": self.divide_by_batch,
+        }
