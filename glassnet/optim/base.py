@@ -1,0 +1,242 @@
+"""What every optimizer shares: lazy state, checkpoints, clipping options, validation.
+
+A subclass declares its ``name``, its ``State`` dataclass, which array fields the current
+configuration uses (``_active``), which scratch buffers its step needs (``_scratch``), and
+writes ``_update`` — the algorithm box, one equation per line, with in-place ufuncs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from glassnet._validate import check_number
+from glassnet.errors import ConfigError, DataError, ShapeError
+from glassnet.optim.clipping import clip_by_global_norm, clip_by_value
+
+StateDict = dict[str, "np.ndarray | int | float | None"]
+
+# fields of a state_dict whose entries are second moments, hence never negative
+_NON_NEGATIVE = ("v", "v_max")
+
+
+def check_bool(where: str, what: str, value: Any) -> bool:
+    """Return ``value`` if it is a bool (NumPy bools included); raise ConfigError otherwise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{where}: {what} must be True or False; got {value!r}.")
+    return bool(value)
+
+
+class Optimizer:
+    """Base class of the optimizers in :mod:`glassnet.optim` (not used directly).
+
+    Parameters shared by every optimizer
+    ------------------------------------
+    lr : float ≥ 0
+        Learning rate η; ``step(..., lr=...)`` overrides it for one step.
+    clip_norm : float > 0 or None
+        Before the update, rescale the gradient **in place** so that ‖g‖ ≤ clip_norm
+        (:func:`~glassnet.optim.clipping.clip_by_global_norm`, torch ``clip_grad_norm_``).
+    clip_value : float > 0 or None
+        Before the update, clamp the gradient **in place** to [−clip_value, clip_value]
+        (torch ``clip_grad_value_``). With both options, the norm is clipped first.
+    """
+
+    name: ClassVar[str]
+    State: ClassVar[type]
+    _fields: ClassVar[tuple[str, ...]] = ()  # array fields of State, in order
+
+    def __init__(self, lr: float, *, clip_norm: float | None, clip_value: float | None) -> None:
+        where = type(self).__name__
+        self._lr = check_number(where, "lr", lr, low=0.0)
+        self.clip_norm = (
+            None
+            if clip_norm is None
+            else check_number(where, "clip_norm", clip_norm, low=0.0, low_open=True)
+        )
+        self.clip_value = (
+            None
+            if clip_value is None
+            else check_number(where, "clip_value", clip_value, low=0.0, low_open=True)
+        )
+        self.reset()
+
+    # -- hyperparameters ---------------------------------------------------------------
+    @property
+    def lr(self) -> float:
+        """Learning rate η used when ``step`` is called without ``lr``."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = check_number(type(self).__name__, "lr", value, low=0.0)
+
+    def _hyper(self) -> dict[str, Any]:
+        """Hyperparameters in signature order, JSON-able (subclasses extend)."""
+        return {"lr": self._lr}
+
+    def config(self) -> dict[str, Any]:
+        """Name and hyperparameters; ``get_optimizer(**opt.config())`` rebuilds the optimizer."""
+        return {
+            "name": self.name,
+            **self._hyper(),
+            "clip_norm": self.clip_norm,
+            "clip_value": self.clip_value,
+        }
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+    # -- what a subclass provides ------------------------------------------------------
+    def _active(self) -> tuple[str, ...]:
+        """Array fields of the state that this configuration keeps."""
+        return self._fields
+
+    def _scratch(self) -> tuple[str, ...]:
+        """Names of the scratch buffers ``_update`` writes into (allocated once)."""
+        return ("d",)
+
+    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float, t: int) -> None:
+        raise NotImplementedError
+
+    # -- stepping ----------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget all state (t = 0, no moment arrays); hyperparameters are kept."""
+        self._t = 0
+        self._bufs: dict[str, np.ndarray | None] = dict.fromkeys(self._fields)
+        self._tmp: dict[str, np.ndarray] = {}
+
+    def step(self, params: np.ndarray, grads: np.ndarray, lr: float | None = None) -> None:
+        """Apply one update to ``params`` in place.
+
+        Parameters
+        ----------
+        params : float array of any shape (float32 or float64), updated in place
+        grads : array of the same shape: ∂C/∂θ. Left untouched, except that ``clip_norm`` /
+            ``clip_value`` clip it in place.
+        lr : float ≥ 0, optional
+            η for this step only (a schedule's value); default ``self.lr``.
+        """
+        where = type(self).__name__
+        lr = self._lr if lr is None else check_number(where, "lr", lr, low=0.0)
+        if not isinstance(params, np.ndarray) or params.dtype.kind != "f":
+            raise DataError(
+                f"{where}.step: params must be a float NumPy array; got {params!r:.50}."
+            )
+        if getattr(grads, "shape", None) != params.shape:
+            raise ShapeError(
+                f"{where}.step: grads must have the shape of params {params.shape}; "
+                f"got {getattr(grads, 'shape', type(grads).__name__)}."
+            )
+        self._prepare(params)  # may raise: before anything is modified
+        if self.clip_norm is not None:
+            clip_by_global_norm(grads, self.clip_norm)
+        if self.clip_value is not None:
+            clip_by_value(grads, self.clip_value)
+        self._t += 1
+        self._update(params, grads, lr, self._t)
+
+    def _prepare(self, params: np.ndarray) -> None:
+        """Create state lazily (zeros of params' shape and dtype) and the scratch buffers."""
+        shape, dtype = params.shape, params.dtype
+        for k in self._active():
+            buf = self._bufs[k]
+            if buf is None:
+                self._bufs[k] = np.zeros(shape, dtype)
+            elif buf.shape != shape:
+                raise ShapeError(
+                    f"{type(self).__name__}.step: state '{k}' has shape {buf.shape} but params "
+                    f"have shape {shape}; call reset() before optimizing other parameters."
+                )
+            elif buf.dtype != dtype:  # a checkpoint saved in another precision
+                self._bufs[k] = buf.astype(dtype)
+        for k in self._scratch():
+            tmp = self._tmp.get(k)
+            if tmp is None or tmp.shape != shape or tmp.dtype != dtype:
+                self._tmp[k] = np.empty(shape, dtype)
+
+    # -- state, checkpoints, worked solutions -----------------------------------------
+    @property
+    def state(self) -> Any:
+        """A snapshot: the State dataclass with t and copies of the state arrays."""
+        copies = {k: None if a is None else a.copy() for k, a in self._bufs.items()}
+        return self.State(t=self._t, **copies)
+
+    def state_dict(self) -> StateDict:
+        """``{"t": int, <field>: array or None, ...}``: everything needed to resume."""
+        return {"t": self._t, **{k: None if a is None else a.copy() for k, a in self._bufs.items()}}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore a ``state_dict()``; validates keys, t, shapes and dtypes first.
+
+        Arrays keep their dtype until the next ``step`` converts them to the dtype of params.
+        """
+        where = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, Mapping):
+            raise ConfigError(f"{where}: state must be a dict; got {type(state).__name__}.")
+        expected = ("t", *self._fields)
+        for k in state:
+            if k not in expected:
+                raise ConfigError(
+                    f"{where}: unknown key {k!r}; expected {', '.join(map(repr, expected))}."
+                )
+        for k in expected:
+            if k not in state:
+                raise ConfigError(f"{where}: missing key {k!r}.")
+        t = check_number(where, "t", state["t"], low=0, integer=True)
+        active = self._active() if t > 0 else ()
+        bufs: dict[str, np.ndarray | None] = dict.fromkeys(self._fields)
+        shape = None
+        for k in self._fields:
+            value = state[k]
+            if k not in active:
+                if value is not None:
+                    why = "t = 0" if t == 0 else f"{self!r} keeps no such state"
+                    raise ConfigError(f"{where}: {k!r} must be None ({why}); got {value!r:.60}.")
+                continue
+            if value is None:
+                raise ConfigError(f"{where}: {k!r} must be an array for {self!r} at t = {t}.")
+            arr = np.array(value, copy=True)
+            if arr.dtype.kind != "f":
+                raise ConfigError(f"{where}: {k!r} must be a float array; got dtype {arr.dtype}.")
+            if shape is not None and arr.shape != shape:
+                raise ConfigError(
+                    f"{where}: {k!r} has shape {arr.shape} but the other state arrays have "
+                    f"shape {shape}."
+                )
+            if k in _NON_NEGATIVE and np.any(arr < 0):
+                raise ConfigError(f"{where}: {k!r} is a second moment and must be ≥ 0.")
+            shape = arr.shape
+            bufs[k] = arr
+        self._t, self._bufs = t, bufs
+
+    def describe(self, sl: Any = slice(None)) -> dict[str, np.ndarray]:
+        """Named per-parameter state for ``params[sl]`` after the last step (copies).
+
+        Empty before the first step and for optimizers without state (plain SGD).
+        """
+        if self._t == 0:
+            return {}
+        return {k: self._bufs[k][sl].copy() for k in self._active()}
+
+
+def build(cls: type[Optimizer], kwargs: Mapping[str, Any]) -> Optimizer:
+    """``cls(**kwargs)`` with ConfigErrors naming unknown or missing arguments."""
+    sig = inspect.signature(cls.__init__)
+    names = [p for p in sig.parameters if p != "self"]
+    for k in kwargs:
+        if k not in names:
+            close = difflib.get_close_matches(k, names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"{cls.__name__}: unknown argument {k!r}; expected one of {', '.join(names)}.{hint}"
+            )
+    for p in sig.parameters.values():
+        if p.name != "self" and p.default is inspect.Parameter.empty and p.name not in kwargs:
+            raise ConfigError(f"{cls.__name__}: {p.name} is required.")
+    return cls(**kwargs)
