@@ -111,5 +111,5 @@ def check_finite(where: str, what: str, arr: np.ndarray) -> None:
         bad = np.argwhere(~np.isfinite(arr))[0]
         idx = ", ".join(str(int(i)) for i in bad)
         raise DataError(
-            f"{where}: {what} contains a non-finite value {arr[tuple(bad)]!r} at index [{idx}]."
+            f"{where}: {what} contains a non-finite value {arr[tuple(bad)].item()!r} at index [{idx}]."
         )
