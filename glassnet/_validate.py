@@ -110,6 +110,5 @@ def check_finite(where: str, what: str, arr: np.ndarray) -> None:
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         idx = ", ".join(str(int(i)) for i in bad)
-        raise DataError(
-            f"{where}: {what} contains a non-finite value {arr[tuple(bad)].item()!r} at index [{idx}]."
-        )
+        value = arr[tuple(bad)].item()
+        raise DataError(f"{where}: {what} contains a non-finite value {value!r} at index [{idx}].")
