@@ -5,7 +5,7 @@ One NumPy engine serves worked solutions (``glassnet explain``), training
 imports NumPy only; matplotlib, tqdm and YAML load when a feature needs them.
 """
 
-# optim, schedules: exported once they land
+from glassnet import optim, schedules
 from glassnet.activations import ACTIVATIONS, Activation, get_activation
 from glassnet.dropout import Dropout
 from glassnet.errors import (
