@@ -11,7 +11,7 @@ import numpy as np
 
 from glassnet._validate import check_number
 from glassnet.errors import ConfigError
-from glassnet.optim.base import Optimizer, check_bool
+from glassnet.optim.base import Buffers, Optimizer, check_bool
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,14 +123,16 @@ class Adam(Optimizer):
             return 1.0, 1.0
         return 1.0 - self.betas[0] ** t, 1.0 - self.betas[1] ** t
 
-    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float, t: int) -> None:
+    def _update(
+        self, params: np.ndarray, grads: np.ndarray, lr: float, t: int, bufs: Buffers, tmp: Buffers
+    ) -> None:
         (beta1, beta2), eps, wd = self.betas, self.eps, self.weight_decay
-        m, v, d = self._bufs["m"], self._bufs["v"], self._tmp["d"]
+        m, v, d = bufs["m"], bufs["v"], tmp["d"]
         g = grads
         if wd and self._decoupled:
             np.multiply(params, 1.0 - lr * wd, out=params)  # θ ← θ (1 − ηλ)
         elif wd:
-            s = self._tmp["s"]
+            s = tmp["s"]
             np.multiply(params, wd, out=s)
             g = np.add(grads, s, out=s)  # g ← g + λθ
         np.multiply(m, beta1, out=m)  # m ← β₁ m
@@ -139,7 +141,7 @@ class Adam(Optimizer):
         np.multiply(g, g, out=d)
         np.add(v, np.multiply(d, 1.0 - beta2, out=d), out=v)  # v ← β₂ v + (1 − β₂) g²
         if self.amsgrad:
-            v = np.maximum(self._bufs["v_max"], v, out=self._bufs["v_max"])  # v_max ← max(v_max, v)
+            v = np.maximum(bufs["v_max"], v, out=bufs["v_max"])  # v_max ← max(v_max, v)
         c1, c2 = self._corrections(t)
         if self.eps_inside_sqrt:
             np.divide(v, c2, out=d)  # v̂ = v / (1 − β₂ᵗ)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import itertools
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import numpy as np
@@ -19,6 +22,31 @@ from glassnet.errors import ConfigError, DataError, ShapeError
 from glassnet.optim.clipping import clip_by_global_norm, clip_by_value
 
 StateDict = dict[str, "np.ndarray | int | float | None"]
+Buffers = dict[str, "np.ndarray | None"]
+
+#: arrays at least this large are updated in parallel chunks (NumPy ufuncs release the GIL)
+PARALLEL_MIN_SIZE = 1 << 16
+#: float32 state is swept for subnormal numbers every this many steps (see _flush_subnormals)
+FLUSH_EVERY = 16
+_pool: ThreadPoolExecutor | None = None
+_n_threads = max(1, min(os.cpu_count() or 1, 4))
+
+
+def set_num_threads(n: int) -> None:
+    """How many threads an optimizer step may use on large arrays (default: cores, at most 4)."""
+    global _n_threads, _pool
+    _n_threads = int(check_number("set_num_threads", "n", n, low=1, integer=True))
+    if _pool is not None:
+        _pool.shutdown(wait=True)
+        _pool = None
+
+
+def _thread_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_n_threads, thread_name_prefix="glassnet-optim")
+    return _pool
+
 
 # fields of a state_dict whose entries are second moments, hence never negative
 _NON_NEGATIVE = ("v", "v_max")
@@ -101,7 +129,11 @@ class Optimizer:
         """Names of the scratch buffers ``_update`` writes into (allocated once)."""
         return ("d",)
 
-    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float, t: int) -> None:
+    def _update(
+        self, params: np.ndarray, grads: np.ndarray, lr: float, t: int, bufs: Buffers, tmp: Buffers
+    ) -> None:
+        """One update of ``params`` from ``grads``; ``bufs``/``tmp`` are the state and scratch
+        arrays (or same-range slices of them: the step may run in chunks, in parallel)."""
         raise NotImplementedError
 
     # -- stepping ----------------------------------------------------------------------
@@ -139,7 +171,52 @@ class Optimizer:
         if self.clip_value is not None:
             clip_by_value(grads, self.clip_value)
         self._t += 1
-        self._update(params, grads, lr, self._t)
+        self._run_update(params, grads, lr, self._t)
+        if self._t % FLUSH_EVERY == 0 and params.dtype == np.float32:
+            self._flush_subnormals()
+
+    def _run_update(self, params: np.ndarray, grads: np.ndarray, lr: float, t: int) -> None:
+        """``_update`` on the whole array, or on contiguous chunks in parallel threads.
+
+        Every operation of an update is elementwise, so chunks give bit-identical results.
+        """
+        n = params.size
+        chunks = min(_n_threads, n // (PARALLEL_MIN_SIZE // 2))
+        contiguous = params.flags.c_contiguous and grads.flags.c_contiguous
+        if chunks < 2 or not contiguous:
+            self._update(params, grads, lr, t, self._bufs, self._tmp)
+            return
+        flat = {k: None if a is None else a.reshape(-1) for k, a in self._bufs.items()}
+        scratch = {k: a.reshape(-1) for k, a in self._tmp.items()}
+        p, g = params.reshape(-1), grads.reshape(-1)
+        edges = [n * i // chunks for i in range(chunks + 1)]
+        jobs = [
+            _thread_pool().submit(
+                self._update,
+                p[a:b],
+                g[a:b],
+                lr,
+                t,
+                {k: None if v is None else v[a:b] for k, v in flat.items()},
+                {k: v[a:b] for k, v in scratch.items()},
+            )
+            for a, b in itertools.pairwise(edges)
+        ]
+        for job in jobs:
+            job.result()
+
+    def _flush_subnormals(self) -> None:
+        """Set float32 state entries below the smallest normal number (1.2e-38) to zero.
+
+        Running averages of gradients that are exactly zero (dead ReLU units) decay into
+        subnormal numbers, which make sqrt and division several times slower. Such an
+        entry moves θ by at most η·1.2e-38/ε ≈ 1e-33 (Adam) — far below float32 rounding of
+        any weight — so flushing changes no result; it keeps every later step fast.
+        """
+        tiny = np.finfo(np.float32).tiny
+        for buf in self._bufs.values():
+            if buf is not None:
+                np.putmask(buf, np.abs(buf) < tiny, 0.0)
 
     def _prepare(self, params: np.ndarray) -> None:
         """Create state lazily (zeros of params' shape and dtype) and the scratch buffers."""

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validate import check_number
-from glassnet.optim.base import Optimizer
+from glassnet.optim.base import Buffers, Optimizer
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,9 +66,11 @@ class Momentum(Optimizer):
     def _hyper(self) -> dict[str, Any]:
         return {"lr": self.lr, "beta": self.beta}
 
-    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float, t: int) -> None:
+    def _update(
+        self, params: np.ndarray, grads: np.ndarray, lr: float, t: int, bufs: Buffers, tmp: Buffers
+    ) -> None:
         beta = self.beta
-        m, d = self._bufs["m"], self._tmp["d"]
+        m, d = bufs["m"], tmp["d"]
         np.multiply(m, beta, out=m)  # m ← β m
         np.add(m, np.multiply(grads, 1.0 - beta, out=d), out=m)  # m ← β m + (1 − β) g
         np.subtract(params, np.multiply(m, lr, out=d), out=params)  # θ ← θ − η m

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validate import check_number
-from glassnet.optim.base import Optimizer, check_bool
+from glassnet.optim.base import Buffers, Optimizer, check_bool
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,12 +101,14 @@ class RMSprop(Optimizer):
     def _scratch(self) -> tuple[str, ...]:
         return ("d", "s") if self.weight_decay else ("d",)
 
-    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float, t: int) -> None:
+    def _update(
+        self, params: np.ndarray, grads: np.ndarray, lr: float, t: int, bufs: Buffers, tmp: Buffers
+    ) -> None:
         alpha, eps, mu, wd = self.alpha, self.eps, self.momentum, self.weight_decay
-        v, d = self._bufs["v"], self._tmp["d"]
+        v, d = bufs["v"], tmp["d"]
         g = grads
         if wd:
-            s = self._tmp["s"]
+            s = tmp["s"]
             np.multiply(params, wd, out=s)
             g = np.add(grads, s, out=s)  # g ← g + λθ
         np.multiply(v, alpha, out=v)  # v ← α v
@@ -114,7 +116,7 @@ class RMSprop(Optimizer):
         np.add(v, np.multiply(d, 1.0 - alpha, out=d), out=v)  # v ← α v + (1 − α) g²
         var = v
         if self.centered:
-            g_avg = self._bufs["g_avg"]
+            g_avg = bufs["g_avg"]
             np.multiply(g_avg, alpha, out=g_avg)  # ḡ ← α ḡ
             np.add(g_avg, np.multiply(g, 1.0 - alpha, out=d), out=g_avg)  # ḡ ← α ḡ + (1 − α) g
             var = np.subtract(v, np.multiply(g_avg, g_avg, out=d), out=d)  # v − ḡ²
@@ -124,7 +126,7 @@ class RMSprop(Optimizer):
             np.add(np.sqrt(var, out=d), eps, out=d)  # D = √v + ε
         np.divide(g, d, out=d)  # g / D
         if mu:
-            b = self._bufs["buffer"]
+            b = bufs["buffer"]
             np.multiply(b, mu, out=b)  # b ← μ b
             np.add(b, d, out=b)  # b ← μ b + g / D
             np.multiply(b, lr, out=d)  # η b

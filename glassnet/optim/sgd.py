@@ -9,7 +9,7 @@ import numpy as np
 
 from glassnet._validate import check_number
 from glassnet.errors import ConfigError
-from glassnet.optim.base import Optimizer, check_bool
+from glassnet.optim.base import Buffers, Optimizer, check_bool
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,16 +95,18 @@ class SGD(Optimizer):
     def _scratch(self) -> tuple[str, ...]:
         return ("d", "s") if self.weight_decay else ("d",)
 
-    def _update(self, params: np.ndarray, grads: np.ndarray, lr: float, t: int) -> None:
+    def _update(
+        self, params: np.ndarray, grads: np.ndarray, lr: float, t: int, bufs: Buffers, tmp: Buffers
+    ) -> None:
         mu, tau, wd = self.momentum, self.dampening, self.weight_decay
-        d = self._tmp["d"]
+        d = tmp["d"]
         g = grads
         if wd:
-            s = self._tmp["s"]
+            s = tmp["s"]
             np.multiply(params, wd, out=s)
             g = np.add(grads, s, out=s)  # g ← g + λθ
         if mu:
-            b = self._bufs["buffer"]
+            b = bufs["buffer"]
             if t == 1:
                 np.copyto(b, g)  # b₁ = g
             else:
