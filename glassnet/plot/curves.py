@@ -115,8 +115,11 @@ def training_curves(
         names = [r["label"] or f"run {i}" for i, r in enumerate(runs, start=1)]
         if len(set(names)) < len(names):  # e.g. two directories both named "run"
             names = [f"{n} ({i})" for i, n in enumerate(names, start=1)]
-    metrics = [m for m in metrics if any(_series(r, m)[0].size or _series(r, "val_" + m)[0].size
-                                         for r in runs)]
+    metrics = [
+        m
+        for m in metrics
+        if any(_series(r, m)[0].size or _series(r, "val_" + m)[0].size for r in runs)
+    ]
     if not metrics:
         raise DataError("training curves: none of the requested metrics is in the histories.")
 
@@ -133,17 +136,25 @@ def training_curves(
                         continue
                     spans.append(ys[np.isfinite(ys) & (ys > 0)])
                     ax.plot(
-                        ep, ys, ls=ls, color=style.color(i), marker=style.marker(i),
-                        markersize=3.5 if ep.size <= 40 else 0, markevery=max(1, ep.size // 15),
-                        lw=1.6, label=f"{name} — {suffix}" if len(runs) > 1 else suffix,
+                        ep,
+                        ys,
+                        ls=ls,
+                        color=style.color(i),
+                        marker=style.marker(i),
+                        markersize=3.5 if ep.size <= 40 else 0,
+                        markevery=max(1, ep.size // 15),
+                        lw=1.6,
+                        label=f"{name} — {suffix}" if len(runs) > 1 else suffix,
                         gid=f"{i}:{key}",
                     )
             ax.set_xlabel("epoch")
             ax.set_ylabel(METRIC_NAMES.get(m, m))
             ax.set_title(m.replace("_", " "))
             vals = np.concatenate(spans) if spans else np.array([])
-            use_log = log_loss if log_loss is not None else (
-                m == "loss" and vals.size > 0 and vals.max() / max(vals.min(), 1e-300) > 100
+            use_log = (
+                log_loss
+                if log_loss is not None
+                else (m == "loss" and vals.size > 0 and vals.max() / max(vals.min(), 1e-300) > 100)
             )
             if m == "loss" and use_log:
                 ax.set_yscale("log")
@@ -157,8 +168,10 @@ def training_curves(
                     if ep.size:
                         entry[key] = (ep, ys)
             data_runs.append(entry)
-        fig.suptitle(title or ("Training curves" if len(runs) == 1
-                               else f"Training curves of {len(runs)} runs"))
+        fig.suptitle(
+            title
+            or ("Training curves" if len(runs) == 1 else f"Training curves of {len(runs)} runs")
+        )
     return style.finish(fig, path, {"runs": data_runs, "metrics": list(metrics)}, "curves", dpi)
 
 
@@ -176,8 +189,11 @@ def learning_rate(
     "lr", "unit"}`` with ``unit`` "step" or "epoch".
     """
     runs = [load_history(h) for h in _as_list(history)]
-    names = list(labels) if labels is not None else [
-        r["label"] or f"run {i}" for i, r in enumerate(runs, start=1)]
+    names = (
+        list(labels)
+        if labels is not None
+        else [r["label"] or f"run {i}" for i, r in enumerate(runs, start=1)]
+    )
     data_runs = []
     with style.rc():
         fig = style.new_figure(figsize=(6.4, 3.8))
@@ -195,11 +211,23 @@ def learning_rate(
             if not ys.size:
                 raise DataError(f"learning rate: the history of {name!r} records no 'lr'.")
             units.add(unit)
-            ax.plot(xs, ys, color=style.color(i), ls=style.linestyle(i), lw=1.8,
-                    label=name, drawstyle="steps-post" if unit == "epoch" else "default")
+            ax.plot(
+                xs,
+                ys,
+                color=style.color(i),
+                ls=style.linestyle(i),
+                lw=1.8,
+                label=name,
+                drawstyle="steps-post" if unit == "epoch" else "default",
+            )
             data_runs.append({"label": name, "x": xs, "lr": ys, "unit": unit})
-        ax.set_xlabel("optimizer step (update)" if units == {"step"} else "epoch"
-                      if units == {"epoch"} else "step or epoch")
+        ax.set_xlabel(
+            "optimizer step (update)"
+            if units == {"step"}
+            else "epoch"
+            if units == {"epoch"}
+            else "step or epoch"
+        )
         ax.set_ylabel("learning rate η")
         ax.set_ylim(bottom=0)
         ax.set_title(title or "Learning rate during training")

@@ -27,8 +27,11 @@ from glassnet.plot import style
 def _apply(a: np.ndarray, mask: np.ndarray, rate: float, scaling: str) -> tuple[Any, Any]:
     """(training output, evaluation output) of the engine's dropout on activations ``a``."""
     n = a.size
-    net = Network([Dense(n, n, "identity", bias=False, weights=np.eye(n),
-                         dropout=Dropout(rate, scaling))], dtype="float64", seed=0)
+    net = Network(
+        [Dense(n, n, "identity", bias=False, weights=np.eye(n), dropout=Dropout(rate, scaling))],
+        dtype="float64",
+        seed=0,
+    )
     train = net.forward_pass(a[None, :], train=True, masks=[mask]).layers[0].out[0]
     evaluation = net.forward(a[None, :], train=False)[0]
     return train, evaluation
@@ -62,13 +65,18 @@ def plot_dropout(
     0), ``keep_prob`` and ``outputs[scaling][phase]`` with scaling "inverted"/"standard" and
     phase "train"/"eval".
     """
-    rate = check_number("plot dropout", "rate", rate, low=0.0, high=1.0, low_open=True,
-                        high_open=True)
-    a = demo_activations(units, seed) if activations is None else np.asarray(activations,
-                                                                             dtype=np.float64)
+    rate = check_number(
+        "plot dropout", "rate", rate, low=0.0, high=1.0, low_open=True, high_open=True
+    )
+    a = (
+        demo_activations(units, seed)
+        if activations is None
+        else np.asarray(activations, dtype=np.float64)
+    )
     if a.ndim != 1 or a.size == 0:
-        raise ShapeError(f"plot dropout: activations must be one row of units; got shape "
-                         f"{a.shape}.")
+        raise ShapeError(
+            f"plot dropout: activations must be one row of units; got shape {a.shape}."
+        )
     n = a.size
     if mask is None:
         rng = np.random.default_rng(seed + 1)
@@ -105,25 +113,59 @@ def plot_dropout(
             for c, phase in enumerate(("train", "eval")):
                 ax = axes[r, c]
                 out = outputs[scaling][phase]
-                ax.bar(units_x, a, width=0.8, fill=False, edgecolor="0.35", lw=1.0, ls="--",
-                       label="a (before dropout)", zorder=2)
-                ax.bar(units_x, out, width=0.55, color=style.color(0 if phase == "train"
-                                                                      else 2),
-                       label=f"ã passed on in {'training' if phase == 'train' else 'evaluation'}",
-                       zorder=3, gid=f"{scaling}:{phase}")
+                ax.bar(
+                    units_x,
+                    a,
+                    width=0.8,
+                    fill=False,
+                    edgecolor="0.35",
+                    lw=1.0,
+                    ls="--",
+                    label="a (before dropout)",
+                    zorder=2,
+                )
+                ax.bar(
+                    units_x,
+                    out,
+                    width=0.55,
+                    color=style.color(0 if phase == "train" else 2),
+                    label=f"ã passed on in {'training' if phase == 'train' else 'evaluation'}",
+                    zorder=3,
+                    gid=f"{scaling}:{phase}",
+                )
                 if phase == "train":
                     for j in dropped:
-                        ax.axvspan(j + 0.5, j + 1.5, color=style.OKABE_ITO["vermillion"],
-                                   alpha=0.12, lw=0, zorder=1)
-                    ax.plot(dropped + 1, np.zeros(dropped.size), "X",
-                            color=style.OKABE_ITO["vermillion"], ms=9, mec="white", zorder=4,
-                            label="dropped (m = 0)", gid=f"dropped:{scaling}")
+                        ax.axvspan(
+                            j + 0.5,
+                            j + 1.5,
+                            color=style.OKABE_ITO["vermillion"],
+                            alpha=0.12,
+                            lw=0,
+                            zorder=1,
+                        )
+                    ax.plot(
+                        dropped + 1,
+                        np.zeros(dropped.size),
+                        "X",
+                        color=style.OKABE_ITO["vermillion"],
+                        ms=9,
+                        mec="white",
+                        zorder=4,
+                        label="dropped (m = 0)",
+                        gid=f"dropped:{scaling}",
+                    )
                 ax.set_title(f"{scaling} — {formulas[scaling, phase]}", fontsize=9.5)
-                ax.text(0.99, 0.97, f"Σã = {out.sum():.3g}   (Σa = {a.sum():.3g})",
-                        transform=ax.transAxes, ha="right", va="top", fontsize=8,
-                        bbox={"fc": "white", "ec": "0.8", "pad": 2})
-                ax.set_ylim(min(0.0, -0.08 * ymax, float(a.min()) * 1.1),
-                            ymax * 1.25)
+                ax.text(
+                    0.99,
+                    0.97,
+                    f"Σã = {out.sum():.3g}   (Σa = {a.sum():.3g})",
+                    transform=ax.transAxes,
+                    ha="right",
+                    va="top",
+                    fontsize=8,
+                    bbox={"fc": "white", "ec": "0.8", "pad": 2},
+                )
+                ax.set_ylim(min(0.0, -0.08 * ymax, float(a.min()) * 1.1), ymax * 1.25)
                 if c == 0:
                     ax.set_ylabel("value of the unit")
                 if r == 1:
@@ -132,12 +174,16 @@ def plot_dropout(
         handles, labels = axes[0, 0].get_legend_handles_labels()
         h2, l2 = axes[0, 1].get_legend_handles_labels()
         handles, labels = handles + h2[1:], labels + l2[1:]
-        fig.legend(handles, labels, loc="lower center", ncol=4, frameon=False,
-                   bbox_to_anchor=(0.5, -0.01))
-        fig.suptitle(title or f"Dropout on one input: rate {rate:g}, keep probability "
-                     f"p = {p:g}; {dropped.size} of {n} units dropped (same mask m in both "
-                     "scalings)", fontsize=11)
+        fig.legend(
+            handles, labels, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, -0.01)
+        )
+        fig.suptitle(
+            title
+            or f"Dropout on one input: rate {rate:g}, keep probability "
+            f"p = {p:g}; {dropped.size} of {n} units dropped (same mask m in both "
+            "scalings)",
+            fontsize=11,
+        )
         fig.tight_layout(rect=(0, 0.05, 1, 1))
-    data = {"a": a, "mask": m, "dropped": dropped, "keep_prob": p, "rate": rate,
-            "outputs": outputs}
+    data = {"a": a, "mask": m, "dropped": dropped, "keep_prob": p, "rate": rate, "outputs": outputs}
     return style.finish(fig, path, data, "dropout", dpi)

@@ -132,8 +132,7 @@ def plot_network(
         n = x.shape[0]
         if not (0 <= sample < n):
             raise ConfigError(
-                f"network diagram: sample must be in [0, {n - 1}] for {n} input rows; "
-                f"got {sample}."
+                f"network diagram: sample must be in [0, {n - 1}] for {n} input rows; got {sample}."
             )
         if targets is not None and loss is not None:
             p = net.compute_gradients(
@@ -281,8 +280,7 @@ def _draw_units(
             if activations is not None:
                 v = activations[l][i]
                 tc = style.text_color_for(cmap(anorm(v)))
-                ax.text(cx, cy, _fmt(v), ha="center", va="center", fontsize=7.5, color=tc,
-                        zorder=4)
+                ax.text(cx, cy, _fmt(v), ha="center", va="center", fontsize=7.5, color=tc, zorder=4)
             else:
                 name_ = f"x{i + 1}" if l == 0 else f"{i + 1}"
                 ax.text(cx, cy, name_, ha="center", va="center", fontsize=8, zorder=4)
@@ -291,19 +289,42 @@ def _draw_units(
                 blabel = f"b {_fmt(b)}"
                 if show_grads and grads is not None:
                     blabel += f"  ∂ {_fmt(float(grads[f'b{l}'][i]))}"
-                ax.text(cx, cy - r - 0.06, blabel, ha="center", va="top", fontsize=6.5,
-                        color="#333333", zorder=4)
+                ax.text(
+                    cx,
+                    cy - r - 0.06,
+                    blabel,
+                    ha="center",
+                    va="top",
+                    fontsize=6.5,
+                    color="#333333",
+                    zorder=4,
+                )
             if dropped is not None and dropped[l] is not None and i in set(dropped[l]):
                 any_dropped = True
-                ax.add_patch(Circle((cx, cy), r * 1.18, fill=False, ec=style.OKABE_ITO[
-                    "vermillion"], lw=1.6, ls="--", zorder=5))
-                ax.plot([cx - r * 0.8, cx + r * 0.8], [cy - r * 0.8, cy + r * 0.8],
-                        color=style.OKABE_ITO["vermillion"], lw=1.4, zorder=5)
+                ax.add_patch(
+                    Circle(
+                        (cx, cy),
+                        r * 1.18,
+                        fill=False,
+                        ec=style.OKABE_ITO["vermillion"],
+                        lw=1.6,
+                        ls="--",
+                        zorder=5,
+                    )
+                )
+                ax.plot(
+                    [cx - r * 0.8, cx + r * 0.8],
+                    [cy - r * 0.8, cy + r * 0.8],
+                    color=style.OKABE_ITO["vermillion"],
+                    lw=1.4,
+                    zorder=5,
+                )
     top = max(c[:, 1].max() for c in centres)
     bottom = min(c[:, 1].min() for c in centres)
     for l in range(len(sizes)):
-        ax.text(l * dx, top + r + 0.35, _layer_title(net, l), ha="center", va="bottom",
-                fontsize=8.5)
+        ax.text(
+            l * dx, top + r + 0.35, _layer_title(net, l), ha="center", va="bottom", fontsize=8.5
+        )
     ax.set_xlim(-dx * 0.45, L * dx + dx * 0.45)
     ax.set_ylim(bottom - r - 1.1, top + r + 1.25)
 
@@ -312,13 +333,33 @@ def _draw_units(
         Line2D([], [], color=mpl.colormaps[style.DIVERGING](0.1), lw=2.5, label="weight < 0"),
     ]
     if show_weights:
-        handles.append(Patch(fc="white", ec="none", label="edge label: w" + (
-            ", below it ∂C/∂w" if show_grads else "")))
+        handles.append(
+            Patch(
+                fc="white",
+                ec="none",
+                label="edge label: w" + (", below it ∂C/∂w" if show_grads else ""),
+            )
+        )
     if any_dropped:
-        handles.append(Line2D([], [], color=style.OKABE_ITO["vermillion"], ls="--", marker="o",
-                              mfc="none", label="dropped by the mask"))
-    ax.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
-              fontsize=8, borderaxespad=0.0)
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color=style.OKABE_ITO["vermillion"],
+                ls="--",
+                marker="o",
+                mfc="none",
+                label="dropped by the mask",
+            )
+        )
+    ax.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=len(handles),
+        frameon=False,
+        fontsize=8,
+        borderaxespad=0.0,
+    )
     cb = fig.colorbar(lc, cax=fig.add_subplot(gs[1, 0]), orientation="horizontal")
     cb.set_label("weight w (blue < 0 < red); line width ∝ |w|")
     if flat_vals is not None:
@@ -333,8 +374,13 @@ def _draw_units(
 
 
 def _label_edges(
-    ax: Any, net: Network, centres: list[np.ndarray], grads: dict[str, Any] | None,
-    dx: float, dy: float, r: float,
+    ax: Any,
+    net: Network,
+    centres: list[np.ndarray],
+    grads: dict[str, Any] | None,
+    dx: float,
+    dy: float,
+    r: float,
 ) -> None:
     """Put a label on every edge where it collides least with labels already placed."""
     ts = np.linspace(0.16, 0.84, 18)
@@ -352,14 +398,18 @@ def _label_edges(
             score = np.full(len(ts), 10.0)
             if placed:
                 P = np.array(placed)
-                d = np.hypot((pts[:, None, 0] - P[None, :, 0]) / lw,
-                             (pts[:, None, 1] - P[None, :, 1]) / lh)
+                d = np.hypot(
+                    (pts[:, None, 0] - P[None, :, 0]) / lw, (pts[:, None, 1] - P[None, :, 1]) / lh
+                )
                 score = np.minimum(score, d.min(axis=1))
-            dn = np.hypot(pts[:, None, 0] - neurons[None, :, 0],
-                          pts[:, None, 1] - neurons[None, :, 1]).min(axis=1)
+            dn = np.hypot(
+                pts[:, None, 0] - neurons[None, :, 0], pts[:, None, 1] - neurons[None, :, 1]
+            ).min(axis=1)
             score = np.minimum(score, (dn - r) / (0.5 * lw))
-            db = np.hypot((pts[:, None, 0] - bias_labels[None, :, 0]) / lw,
-                          (pts[:, None, 1] - bias_labels[None, :, 1]) / (0.5 * lh)).min(axis=1)
+            db = np.hypot(
+                (pts[:, None, 0] - bias_labels[None, :, 0]) / lw,
+                (pts[:, None, 1] - bias_labels[None, :, 1]) / (0.5 * lh),
+            ).min(axis=1)
             score = np.minimum(score, db)
             score -= 0.05 * np.abs(ts - 0.5)  # prefer the middle when free
             px, py = pts[int(np.argmax(score))]
@@ -369,14 +419,26 @@ def _label_edges(
             if G is not None:
                 label += f"\n∂ {_fmt(float(G[j, k]))}"
             ax.text(
-                px, py, label, fontsize=7, ha="center", va="center", rotation=ang,
-                rotation_mode="anchor", zorder=3, linespacing=1.0, gid=f"w{l}_{j}_{k}",
+                px,
+                py,
+                label,
+                fontsize=7,
+                ha="center",
+                va="center",
+                rotation=ang,
+                rotation_mode="anchor",
+                zorder=3,
+                linespacing=1.0,
+                gid=f"w{l}_{j}_{k}",
                 bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85},
             )
 
 
 def _draw_blocks(
-    net: Network, sizes: list[int], activations: list[Any] | None, title: str | None,
+    net: Network,
+    sizes: list[int],
+    activations: list[Any] | None,
+    title: str | None,
     name: str | None,
 ) -> Any:
     import matplotlib as mpl
@@ -399,9 +461,16 @@ def _draw_blocks(
     im = None
     for l, (n, h) in enumerate(zip(sizes, heights, strict=True)):
         x0 = l * (w + gap + (0.3 if activations is not None else 0))
-        box = FancyBboxPatch((x0, -h / 2), w, h, boxstyle="round,pad=0.04",
-                             fc=style.OKABE_ITO["sky_blue"] if l else "#dddddd",
-                             ec="black", alpha=0.9, gid=f"block{l}")
+        box = FancyBboxPatch(
+            (x0, -h / 2),
+            w,
+            h,
+            boxstyle="round,pad=0.04",
+            fc=style.OKABE_ITO["sky_blue"] if l else "#dddddd",
+            ec="black",
+            alpha=0.9,
+            gid=f"block{l}",
+        )
         ax.add_patch(box)
         if l == 0:
             text = f"input\n{n} units"
@@ -415,14 +484,23 @@ def _draw_blocks(
             text += f"\n{layer.n_params:,} params"
         ax.text(x0 + w / 2, 0, text, ha="center", va="center", fontsize=8)
         if activations is not None:
-            im = ax.imshow(activations[l][:, None], cmap=style.SEQUENTIAL, norm=anorm,
-                           extent=(x0 + w + 0.08, x0 + w + 0.3, -h / 2, h / 2),
-                           aspect="auto", interpolation="nearest", zorder=3)
+            im = ax.imshow(
+                activations[l][:, None],
+                cmap=style.SEQUENTIAL,
+                norm=anorm,
+                extent=(x0 + w + 0.08, x0 + w + 0.3, -h / 2, h / 2),
+                aspect="auto",
+                interpolation="nearest",
+                zorder=3,
+            )
         if l < L:
             nx = (l + 1) * (w + gap + (0.3 if activations is not None else 0))
             start = x0 + w + (0.34 if activations is not None else 0.04)
-            ax.add_patch(FancyArrowPatch((start, 0), (nx - 0.04, 0), arrowstyle="-|>",
-                                         mutation_scale=12, color="black"))
+            ax.add_patch(
+                FancyArrowPatch(
+                    (start, 0), (nx - 0.04, 0), arrowstyle="-|>", mutation_scale=12, color="black"
+                )
+            )
     right = L * (w + gap + (0.3 if activations is not None else 0)) + w + 0.4
     ax.set_xlim(-0.2, right)
     ax.set_ylim(-hmax / 2 - 0.3, hmax / 2 + 0.3)
@@ -430,6 +508,11 @@ def _draw_blocks(
         cb = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
         cb.set_label("activation a (input: x), strip beside each block")
     dims = " → ".join(str(s) for s in sizes)
-    ax.set_title(title or f"Network {dims}" + (f" — {name}" if name else "")
-                 + f"\n{net.params.size:,} parameters ({net.dtype.name})", fontsize=11)
+    ax.set_title(
+        title
+        or f"Network {dims}"
+        + (f" — {name}" if name else "")
+        + f"\n{net.params.size:,} parameters ({net.dtype.name})",
+        fontsize=11,
+    )
     return fig

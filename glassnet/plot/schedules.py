@@ -33,8 +33,11 @@ def default_settings(lr: float, steps: int) -> dict[str, dict[str, Any]]:
     return {
         "constant": {"lr": lr},
         "step": {"lr": lr, "step_size": max(1, T // 4), "gamma": 0.5},
-        "multistep": {"lr": lr, "milestones": sorted({max(1, T // 2), max(2, 3 * T // 4)}),
-                      "gamma": 0.1},
+        "multistep": {
+            "lr": lr,
+            "milestones": sorted({max(1, T // 2), max(2, 3 * T // 4)}),
+            "gamma": 0.1,
+        },
         "exponential": {"lr": lr, "gamma": 0.01 ** (1.0 / T)},
         "inverse_time": {"lr": lr, "gamma": 10.0 / T},
         "cosine": {"lr": lr, "T_max": T},
@@ -120,8 +123,10 @@ def plot_schedules(
                 ax.xaxis.set_tick_params(labelbottom=True)
         for j in range(len(names), rows * cols):
             axes.flat[j].set_visible(False)
-        fig.suptitle(title or f"Learning-rate schedules (base η = {lr:g}, {steps} steps)",
-                     fontsize=12)
+        fig.suptitle(
+            title or f"Learning-rate schedules (base η = {lr:g}, {steps} steps)", fontsize=12
+        )
         fig.tight_layout()
-    return style.finish(fig, path, {"steps": ks, "lr": values, "configs": configs},
-                        "schedules", dpi)
+    return style.finish(
+        fig, path, {"steps": ks, "lr": values, "configs": configs}, "schedules", dpi
+    )

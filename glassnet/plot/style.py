@@ -141,9 +141,7 @@ class PlotResult:
     forwarded to ``result.path``.
     """
 
-    def __init__(
-        self, path: Path | None, figure: Any, data: Mapping[str, Any], kind: str
-    ) -> None:
+    def __init__(self, path: Path | None, figure: Any, data: Mapping[str, Any], kind: str) -> None:
         self.path = None if path is None else Path(path)
         self.figure = figure
         self.data = dict(data)

@@ -72,10 +72,12 @@ def _beale(p: Array) -> float:
 def _beale_grad(p: Array) -> Array:
     x, y = p
     a, b, c = 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
-    return np.array([
-        2 * a * (y - 1) + 2 * b * (y**2 - 1) + 2 * c * (y**3 - 1),
-        2 * a * x + 2 * b * 2 * x * y + 2 * c * 3 * x * y**2,
-    ])
+    return np.array(
+        [
+            2 * a * (y - 1) + 2 * b * (y**2 - 1) + 2 * c * (y**3 - 1),
+            2 * a * x + 2 * b * 2 * x * y + 2 * c * 3 * x * y**2,
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,15 @@ class TestFunction:
 
 TEST_FUNCTIONS: dict[str, TestFunction] = {
     "quadratic": TestFunction(
-        "quadratic", "f = 0.02x² + y²  (condition number 50)",
-        _quadratic, _quadratic_grad, (-9.0, 2.0), (-10.0, 10.0), (-3.5, 3.5), (0.0, 0.0), 60,
+        "quadratic",
+        "f = 0.02x² + y²  (condition number 50)",
+        _quadratic,
+        _quadratic_grad,
+        (-9.0, 2.0),
+        (-10.0, 10.0),
+        (-3.5, 3.5),
+        (0.0, 0.0),
+        60,
         {
             "SGD": ("sgd", {"lr": 0.95}),
             "Momentum": ("momentum", {"lr": 2.0, "beta": 0.8}),
@@ -113,8 +122,15 @@ TEST_FUNCTIONS: dict[str, TestFunction] = {
         },
     ),
     "rosenbrock": TestFunction(
-        "rosenbrock", "f = (1 − x)² + 100(y − x²)²",
-        _rosenbrock, _rosenbrock_grad, (-1.2, 1.0), (-2.0, 2.0), (-1.0, 3.0), (1.0, 1.0), 1000,
+        "rosenbrock",
+        "f = (1 − x)² + 100(y − x²)²",
+        _rosenbrock,
+        _rosenbrock_grad,
+        (-1.2, 1.0),
+        (-2.0, 2.0),
+        (-1.0, 3.0),
+        (1.0, 1.0),
+        1000,
         {
             "SGD": ("sgd", {"lr": 0.001}),
             "Momentum": ("momentum", {"lr": 0.002, "beta": 0.9}),
@@ -124,8 +140,15 @@ TEST_FUNCTIONS: dict[str, TestFunction] = {
         log_levels=True,
     ),
     "saddle": TestFunction(
-        "saddle", "f = x² − y²  (saddle point at the origin)",
-        _saddle, _saddle_grad, (-1.8, 0.02), (-2.0, 2.0), (-2.0, 2.0), None, 40,
+        "saddle",
+        "f = x² − y²  (saddle point at the origin)",
+        _saddle,
+        _saddle_grad,
+        (-1.8, 0.02),
+        (-2.0, 2.0),
+        (-2.0, 2.0),
+        None,
+        40,
         {
             "SGD": ("sgd", {"lr": 0.08}),
             "Momentum": ("momentum", {"lr": 0.08, "beta": 0.9}),
@@ -134,8 +157,15 @@ TEST_FUNCTIONS: dict[str, TestFunction] = {
         },
     ),
     "beale": TestFunction(
-        "beale", "f = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
-        _beale, _beale_grad, (1.0, 1.4), (-1.0, 4.5), (-1.5, 2.0), (3.0, 0.5), 400,
+        "beale",
+        "f = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²",
+        _beale,
+        _beale_grad,
+        (1.0, 1.4),
+        (-1.0, 4.5),
+        (-1.5, 2.0),
+        (3.0, 0.5),
+        400,
         {
             "SGD": ("sgd", {"lr": 0.005}),
             "Momentum": ("momentum", {"lr": 0.01, "beta": 0.9}),
@@ -210,8 +240,11 @@ def optimizer_paths(
     first, so a path always starts from a fresh state.
     """
     fn = _function(function)
-    steps = fn.steps if steps is None else int(check_number("trajectories", "steps", steps,
-                                                            low=1, integer=True))
+    steps = (
+        fn.steps
+        if steps is None
+        else int(check_number("trajectories", "steps", steps, low=1, integer=True))
+    )
     theta0 = np.array(fn.start if start is None else start, dtype=np.float64)
     if theta0.shape != (2,) or not np.all(np.isfinite(theta0)):
         raise ConfigError(f"trajectories: start must be two finite numbers; got {start!r}.")
@@ -262,8 +295,12 @@ def _contours(ax: Any, fn: TestFunction) -> None:
     ax.grid(False)
 
 
-def _setup(fn: TestFunction, runs: dict[str, dict[str, Any]], with_values: bool,
-           figsize: tuple[float, float] | None) -> tuple[Any, Any, Any, dict[str, Any]]:
+def _setup(
+    fn: TestFunction,
+    runs: dict[str, dict[str, Any]],
+    with_values: bool,
+    figsize: tuple[float, float] | None,
+) -> tuple[Any, Any, Any, dict[str, Any]]:
     fig = style.new_figure(figsize=figsize or ((11.5, 4.8) if with_values else (7.0, 5.4)))
     if with_values:
         gs = fig.add_gridspec(1, 2, width_ratios=[1.35, 1], wspace=0.22)
@@ -275,25 +312,64 @@ def _setup(fn: TestFunction, runs: dict[str, dict[str, Any]], with_values: bool,
     ax.set_ylabel("θ₂ = y")
     ax.plot(*fn.start, "o", color="black", ms=7, zorder=5, label="start θ₀")
     if fn.minimum is not None:
-        ax.plot(*fn.minimum, "*", color=style.OKABE_ITO["yellow"], mec="black", ms=15,
-                zorder=5, label="minimum")
+        ax.plot(
+            *fn.minimum,
+            "*",
+            color=style.OKABE_ITO["yellow"],
+            mec="black",
+            ms=15,
+            zorder=5,
+            label="minimum",
+        )
     else:
-        ax.plot(0, 0, "X", color=style.OKABE_ITO["yellow"], mec="black", ms=11, zorder=5,
-                label="saddle point")
+        ax.plot(
+            0,
+            0,
+            "X",
+            color=style.OKABE_ITO["yellow"],
+            mec="black",
+            ms=11,
+            zorder=5,
+            label="saddle point",
+        )
     lines: dict[str, Any] = {}
     for i, (label, run) in enumerate(runs.items()):
         opt = run["optimizer"]
         text = f"{label} ({_describe(opt)})" + (" — diverged" if run["diverged"] else "")
-        (line,) = ax.plot([], [], color=style.color(i), ls="-", lw=1.7, marker=style.marker(i),
-                          ms=3, markevery=max(1, len(run["path"]) // 40), label=text,
-                          zorder=4, gid=label)
-        (head,) = ax.plot([], [], marker=style.marker(i), color=style.color(i), mec="black",
-                          ms=8, ls="none", zorder=6)
+        (line,) = ax.plot(
+            [],
+            [],
+            color=style.color(i),
+            ls="-",
+            lw=1.7,
+            marker=style.marker(i),
+            ms=3,
+            markevery=max(1, len(run["path"]) // 40),
+            label=text,
+            zorder=4,
+            gid=label,
+        )
+        (head,) = ax.plot(
+            [],
+            [],
+            marker=style.marker(i),
+            color=style.color(i),
+            mec="black",
+            ms=8,
+            ls="none",
+            zorder=6,
+        )
         lines[label] = (line, head)
         if axv is not None:
             vals = run["values"]
-            axv.plot(np.arange(len(vals)), vals, color=style.color(i), ls=style.linestyle(i),
-                     lw=1.7, label=label)
+            axv.plot(
+                np.arange(len(vals)),
+                vals,
+                color=style.color(i),
+                ls=style.linestyle(i),
+                lw=1.7,
+                label=label,
+            )
     if axv is not None:
         finite = np.concatenate([r["values"] for r in runs.values()])
         if fn.minimum is not None and np.all(finite > 0):
@@ -302,8 +378,7 @@ def _setup(fn: TestFunction, runs: dict[str, dict[str, Any]], with_values: bool,
         axv.set_ylabel("f(θₜ)")
         axv.set_title("objective along each path")
         axv.legend(loc="best")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8,
-              frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8, frameon=False)
     return fig, ax, axv, lines
 
 
@@ -335,9 +410,13 @@ def plot_trajectories(
             line.set_data(P[:, 0], P[:, 1])
             head.set_data([P[-1, 0]], [P[-1, 1]])
         n = max(len(r["path"]) - 1 for r in runs.values())
-        ax.set_title(title or f"{fn.name}: {fn.formula}\n{n} steps from θ₀ = "
-                     f"({fn.start[0] if start is None else start[0]:g}, "
-                     f"{fn.start[1] if start is None else start[1]:g})", fontsize=10)
+        ax.set_title(
+            title
+            or f"{fn.name}: {fn.formula}\n{n} steps from θ₀ = "
+            f"({fn.start[0] if start is None else start[0]:g}, "
+            f"{fn.start[1] if start is None else start[1]:g})",
+            fontsize=10,
+        )
     return style.finish(fig, path, _data(fn, runs, start), "trajectories", dpi)
 
 
