@@ -1,0 +1,410 @@
+"""The backward pass (δ per layer, naming the rule) and each parameter's gradient."""
+
+from __future__ import annotations
+
+from glassnet.explain.document import Doc
+from glassnet.explain.formulas import fprime_of, fprime_substituted, fprime_symbolic
+from glassnet.explain.notation import (
+    DOT,
+    MINUS_OP,
+    PLUS,
+    Math,
+    cat,
+    delta_of,
+    frac,
+    join,
+    layer_sup,
+    number,
+    paren,
+    partial,
+    sym,
+    tilde,
+    z_of,
+)
+from glassnet.explain.view import NetView
+
+
+def cost(doc: Doc) -> Math:
+    """C when the per-sample loss is the loss itself (one sample, factor 1), else Cₛ."""
+    v = NetView(doc.data)
+    return Math("C", "C") if v.n == 1 and doc.data["scale"] == 1.0 else Math("Cₛ", "C_s")
+
+
+def compose_backward(doc: Doc) -> None:
+    v = NetView(doc.data)
+    doc.heading(2, "Backward pass")
+    doc.para(
+        "δ = ∂Cₛ/∂z is computed per sample, from the output layer down: the output layer "
+        "by the general rule ",
+        Math(
+            "δ = ∂Cₛ/∂a ⊙ f'(z)",
+            r"\delta = \frac{\partial C_s}"
+            r"{\partial a} \odot f'(z)",
+        ),
+        ", each hidden layer from the layer above it by ",
+        Math(
+            "δ_j = (Σ_i W[i,j]·δ_i)·f'(z_j)",
+            r"\delta_j = \Big(\sum_i W_{ij}\,\delta_i\Big)"
+            r" f'(z_j)",
+        ),
+        ".",
+    )
+    samples = range(1, v.n + 1) if v.per_sample else [None]
+    for s in samples:
+        for l in range(v.L, 0, -1):
+            title = f"Layer {l}" + (" (output)" if l == v.L else "")
+            if s is not None and v.n > 1:
+                title = f"Sample {s}, layer {l}" + (" (output)" if l == v.L else "")
+            doc.subsection(title)
+            if s is not None and v.scalar(l):
+                _layer_scalar(doc, v, l, s)
+            else:
+                _layer_matrix(doc, v, l, s)
+
+
+def _upstream(doc: Doc, v: NetView, l: int, s: int, j: int, cs: Math) -> None:
+    """∂Cₛ/∂(output of unit j of layer l): from the loss, or from the layer above."""
+    u = v.units(l)[j]
+    key = "grad_out" if v.dropped(l) else "grad_a"
+    path = f"backward[{l}].{key}[{s}][{j + 1}]"
+    lhs = partial(cs, v.out_sym(l, j))
+    if l == v.L:
+        f, n = _loss_derivative(doc, v, s, j)
+        doc.eq(lhs, [f, n] if n is not None else [f], path)
+    else:
+        above = v.layer(l + 1)
+        terms, nums = [], []
+        for i, ui in enumerate(above["units"]):
+            w = above["weights"][i][j]
+            terms.append(cat(sym(w), DOT, delta_of(ui)))
+            first = doc.num if i == 0 else doc.op
+            nums.append(
+                cat(first(f"params.{w}"), DOT, doc.op(f"backward[{l + 1}].delta[{s}][{i + 1}]"))
+            )
+        doc.eq(lhs, [join(terms, PLUS), join(nums, PLUS)], path)
+    if v.dropped(l):
+        d = v.layer(l)["dropout"]
+        m = doc.val(f"forward[{l}].mask[{s}][{j + 1}]")
+        rule = (
+            Math("·m/p", r" \cdot m/p") if d["scaling"] == "inverted" else Math("·m", r" \cdot m")
+        )
+        factor = cat(DOT, number(m, doc.precision))
+        if d["scaling"] == "inverted":
+            factor = cat(factor, "/", number(d["keep_prob"], doc.precision))
+        doc.eq(
+            partial(cs, sym(u)),
+            [cat(partial(cs, tilde(u)), rule), cat(doc.op(path), factor)],
+            f"backward[{l}].grad_a[{s}][{j + 1}]",
+            note="dropped: no gradient reaches this unit" if m == 0 else "",
+        )
+
+
+def _loss_derivative(doc: Doc, v: NetView, s: int, j: int) -> tuple[Math, Math | None]:
+    loss = doc.data["conventions"]["loss"]
+    key = "a_dropped" if v.dropped(v.L) else "a"
+    u = v.units(v.L)[j]
+    y = tilde(u) if v.dropped(v.L) else sym(u)
+    yv = doc.op(f"forward[{v.L}].{key}[{s}][{j + 1}]")
+    t = doc.data["data"]["t"][s - 1]
+    K = len(v.units(v.L))
+    tsym = Math("t", "t") if K == 1 else Math(f"t{j + 1}", f"t_{{{j + 1}}}")
+    if isinstance(t, list):
+        tv = doc.opv(t[j])
+    else:
+        tv = doc.opv(1.0 if t == j else 0.0) if loss["name"] == "cross_entropy" else doc.opv(t)
+    if loss["name"] == "squared_error":
+        c = loss["factor"]
+        pre = (
+            Math("", "")
+            if c == 0.5
+            else (
+                Math("2·", r"2 \cdot ") if c == 1 else cat("2", DOT, number(c, doc.precision), DOT)
+            )
+        )
+        return (
+            cat(pre, paren(cat(y, MINUS_OP, tsym))) if c != 0.5 else cat(y, MINUS_OP, tsym),
+            cat(pre, paren(cat(yv, MINUS_OP, tv))) if c != 0.5 else cat(yv, MINUS_OP, tv),
+        )
+    if loss["from_logits"]:
+        p = Math("p", "p") if K == 1 else Math(f"p{j + 1}", f"p_{{{j + 1}}}")
+        pv = doc.op(f"probabilities[{s}][{j + 1}]")
+        if loss["name"] == "binary_cross_entropy" or not _plain(loss):
+            q = (
+                tsym
+                if loss["name"] == "binary_cross_entropy"
+                else Math(f"q{j + 1}", f"q_{{{j + 1}}}")
+            )
+            return cat(p, MINUS_OP, q), (cat(pv, MINUS_OP, tv) if q is tsym else None)
+        return cat(p, MINUS_OP, tsym), cat(pv, MINUS_OP, tv)
+    if loss["name"] == "binary_cross_entropy":
+        f = frac(cat(y, MINUS_OP, tsym), cat(y, DOT, paren(cat("1", MINUS_OP, y))))
+        return f, frac(cat(yv, MINUS_OP, tv), cat(yv, DOT, paren(cat("1", MINUS_OP, yv))))
+    if _plain(loss):
+        return cat("−", frac(tsym, y)), cat("−", frac(tv, yv))
+    return cat("−", frac(Math(f"q{j + 1}", f"q_{{{j + 1}}}"), y)), None
+
+
+def _plain(loss: dict) -> bool:
+    return not loss.get("label_smoothing") and not loss.get("class_weights")
+
+
+def _layer_scalar(doc: Doc, v: NetView, l: int, s: int) -> None:
+    cs = cost(doc)
+    layer = v.layer(l)
+    cfg = layer["activation"]
+    units = layer["units"]
+    for j in range(len(units)):
+        _upstream(doc, v, l, s, j, cs)
+    for j, u in enumerate(units):
+        g_path = f"backward[{l}].grad_a[{s}][{j + 1}]"
+        d_path = f"backward[{l}].delta[{s}][{j + 1}]"
+        g_sym = partial(cs, sym(u))
+        if cfg["name"] == "softmax":
+            inner = join([cat(partial(cs, sym(w)), DOT, sym(w)) for w in units], PLUS)
+            nums = join(
+                [
+                    cat(
+                        doc.op(f"backward[{l}].grad_a[{s}][{i + 1}]"),
+                        DOT,
+                        doc.op(f"forward[{l}].a[{s}][{i + 1}]"),
+                    )
+                    for i in range(len(units))
+                ],
+                PLUS,
+            )
+            doc.eq(
+                delta_of(u),
+                [
+                    cat(sym(u), DOT, paren(cat(g_sym, MINUS_OP, paren(inner)))),
+                    cat(
+                        doc.op(f"forward[{l}].a[{s}][{j + 1}]"),
+                        DOT,
+                        paren(cat(doc.op(g_path), MINUS_OP, paren(nums))),
+                    ),
+                ],
+                d_path,
+            )
+            continue
+        a_op = doc.op(f"forward[{l}].a[{s}][{j + 1}]")
+        expanded = fprime_substituted(cfg, a_op)
+        f_path = f"backward[{l}].fprime[{s}][{j + 1}]"
+        steps = [cat(g_sym, DOT, fprime_of(cfg, z_of(u)))]
+        note = ""
+        if expanded is not None:
+            steps.append(cat(g_sym, DOT, fprime_symbolic(cfg, sym(u), z_of(u))))
+            steps.append(cat(doc.num(g_path), DOT, expanded))
+        else:
+            if cfg["name"] not in ("identity", "zero"):
+                fz = doc.val(f_path)
+                doc.eq(
+                    fprime_of(cfg, z_of(u)),
+                    [fprime_of(cfg, doc.op(f"forward[{l}].z[{s}][{j + 1}]"))],
+                    f_path,
+                    note=(
+                        "z ≤ 0: this unit passes no gradient back"
+                        if fz == 0 and cfg["name"] == "relu"
+                        else ""
+                    ),
+                )
+            else:
+                note = (
+                    "f' = 0: the constant zero function passes no gradient back"
+                    if cfg["name"] == "zero"
+                    else ""
+                )
+            steps.append(cat(doc.num(g_path), DOT, doc.op(f_path)))
+        doc.eq(delta_of(u), steps, d_path, note=note)
+
+
+def _layer_matrix(doc: Doc, v: NetView, l: int, s: int | None) -> None:
+    cs = cost(doc) if s is not None else Math("Cₛ", "C_s")
+    a, at = layer_sup("a", "a", l), layer_sup("ã", r"\tilde{a}", l)
+    delta = layer_sup("δ", r"\delta", l)
+    top = at if v.dropped(l) else a
+    key = "grad_out" if v.dropped(l) else "grad_a"
+    if l == v.L:
+        upstream = Math("from the loss", r"\text{from the loss}")
+    else:
+        upstream = cat(
+            layer_sup("W", "W", l + 1), Math("ᵀ", "^{\\top}"), layer_sup("δ", r"\delta", l + 1)
+        )
+    doc.eq(partial(cs, top), [upstream], v.sample_path(f"backward[{l}].{key}", s))
+    if v.dropped(l):
+        d = v.layer(l)["dropout"]
+        rule = cat(
+            partial(cs, at),
+            Math(" ⊙ m", r" \odot m"),
+            Math("/p", "/p") if d["scaling"] == "inverted" else "",
+        )
+        doc.eq(partial(cs, a), [rule], v.sample_path(f"backward[{l}].grad_a", s))
+    cfg = v.layer(l)["activation"]
+    if cfg["name"] == "softmax":
+        rule = cat(
+            a,
+            Math(
+                " ⊙ (∂Cₛ/∂a − (∂Cₛ/∂a·a))",
+                r" \odot \left(\frac{\partial C_s}"
+                r"{\partial a} - \frac{\partial C_s}{\partial a} \cdot a\right)",
+            ),
+        )
+    else:
+        rule = cat(partial(cs, a), Math(" ⊙ ", r" \odot "), fprime_of(cfg, layer_sup("z", "z", l)))
+    doc.eq(delta, [rule], v.sample_path(f"backward[{l}].delta", s))
+
+
+# ---------------------------------------------------------------------------- gradients
+def _reg_term(doc: Doc, name: str, reg: dict | None, kind: str, n: int) -> tuple[list, list]:
+    if not reg or (kind == "b" and not reg["include_bias"]):
+        return [], []
+    by_n = Math(f"/{n}", f"/{n}") if reg["divide_by_batch"] and n > 1 else Math("", "")
+    f, x = [], []
+    w, wv = sym(name), doc.op(f"params.{name}")
+    if reg["l2"]:
+        two = Math("2·", r"2 \cdot ") if reg["convention"] == "full" else Math("", "")
+        f.append(cat(two, Math("λ", r"\lambda"), by_n, DOT, w))
+        x.append(cat(two, number(reg["l2"], doc.precision), by_n, DOT, wv))
+    if reg["l1"]:
+        f.append(
+            cat(Math("λ₁", r"\lambda_1"), by_n, DOT, Math("sign", r"\operatorname{sign}"), paren(w))
+        )
+        x.append(
+            cat(
+                number(reg["l1"], doc.precision),
+                by_n,
+                DOT,
+                Math(
+                    "sign",
+                    r"\operatorname"
+                    r"{sign}",
+                ),
+                paren(wv),
+            )
+        )
+    return f, x
+
+
+def _positions(v: NetView) -> dict[str, list[tuple[int, str, int, int]]]:
+    """Each parameter's positions (layer, kind, j, k), visited from the output layer down."""
+    out: dict[str, list[tuple[int, str, int, int]]] = {}
+    for l in range(v.L, 0, -1):
+        layer = v.layer(l)
+        for j, row in enumerate(layer["weights"]):
+            for k, w in enumerate(row):
+                out.setdefault(w, []).append((l, "W", j, k))
+        for j, b in enumerate(layer["bias"] or []):
+            out.setdefault(b, []).append((l, "b", j, -1))
+    return out
+
+
+def _chain(
+    doc: Doc, v: NetView, pos: tuple[int, str, int, int], s: int, lead: bool = False
+) -> tuple[Math, Math]:
+    """δ_j·a_k of one position (δ_j for a bias), as formula and numbers."""
+    l, kind, j, k = pos
+    d_path = f"backward[{l}].delta[{s}][{j + 1}]"
+    d_sym, d_val = delta_of(v.units(l)[j]), (doc.num if lead else doc.op)(d_path)
+    if kind == "b":
+        return d_sym, d_val
+    return cat(d_sym, DOT, v.out_sym(l - 1, k)), cat(d_val, DOT, doc.op(v.out_path(l - 1, s, k)))
+
+
+def compose_gradients(doc: Doc) -> None:
+    v = NetView(doc.data)
+    reg = doc.data["conventions"].get("regularization")
+    doc.heading(2, "Gradients")
+    scale = doc.data["scale"]
+    parts: list = ["Each gradient is δ of the receiving unit times what flows into the weight"]
+    parts.append(" (for a bias: δ alone)")
+    if v.n > 1:
+        parts.append(
+            ", averaged over the samples"
+            if doc.data["conventions"]["loss"]["reduction"] == "mean"
+            else ", summed over the samples"
+        )
+    if reg:
+        parts.append(", plus the penalty's derivative")
+    doc.para(*parts, ".")
+    C = Math("C", "C")
+    for name, positions in _positions(v).items():
+        layers_scalar = all(v.scalar(p[0]) for p in positions)
+        if not layers_scalar:
+            continue
+        rf, rx = [], []
+        for p in positions:
+            f, x = _reg_term(doc, name, reg, p[1], v.n)
+            rf += f
+            rx += x
+        if v.n == 1:
+            chains = [_chain(doc, v, p, 1, i == 0) for i, p in enumerate(positions)]
+            f = join([c[0] for c in chains], PLUS)
+            x = join([c[1] for c in chains], PLUS)
+            if scale != 1.0:
+                f, x = (
+                    cat(number(scale, doc.precision), DOT, paren(f)),
+                    cat(number(scale, doc.precision), DOT, paren(x)),
+                )
+            doc.eq(
+                partial(C, sym(name)),
+                [join([f, *rf], PLUS), join([x, *rx], PLUS)],
+                f"gradients.{name}",
+            )
+            continue
+        for s in range(1, v.n + 1):
+            chains = [_chain(doc, v, p, s, i == 0) for i, p in enumerate(positions)]
+            doc.eq(
+                partial(Math(f"C{_sub(s)}", f"C_{{{s}}}"), sym(name)),
+                [join([c[0] for c in chains], PLUS), join([c[1] for c in chains], PLUS)],
+                f"per_sample_gradients[{s}].{name}",
+            )
+        k = (
+            Math(f"(1/{v.n})", rf"\frac{{1}}{{{v.n}}}")
+            if scale == 1.0 / v.n
+            else number(scale, doc.precision)
+        )
+        pre = cat(k, DOT) if scale != 1.0 else Math("", "")
+        per = [partial(Math(f"C{_sub(s)}", f"C_{{{s}}}"), sym(name)) for s in range(1, v.n + 1)]
+        nums = [doc.op(f"per_sample_gradients[{s}].{name}") for s in range(1, v.n + 1)]
+        doc.eq(
+            partial(C, sym(name)),
+            [
+                join([cat(pre, paren(join(per, PLUS))), *rf], PLUS),
+                join([cat(pre, paren(join(nums, PLUS))), *rx], PLUS),
+            ],
+            f"gradients.{name}",
+        )
+    for l in range(v.L, 0, -1):
+        if not v.scalar(l):
+            _gradient_matrix(doc, v, l, reg)
+
+
+def _sub(s: int) -> str:
+    from glassnet.explain.notation import sub_text
+
+    return sub_text(str(s))
+
+
+def _gradient_matrix(doc: Doc, v: NetView, l: int, reg: dict | None) -> None:
+    mean = doc.data["conventions"]["loss"]["reduction"] == "mean" and v.n > 1
+    pre = (
+        Math("(1/N)·Σₛ ", r"\frac{1}{N}\sum_s ")
+        if mean
+        else (Math("Σₛ ", r"\sum_s ") if v.n > 1 else Math("", ""))
+    )
+    W, b = layer_sup("W", "W", l), layer_sup("b", "b", l)
+    delta = layer_sup("δ", r"\delta", l)
+    f = cat(
+        pre,
+        delta,
+        Math("ₛ", "_s") if v.n > 1 else "",
+        v.out_layer_sym(l - 1),
+        Math("ₛᵀ", "_s^{\\top}") if v.n > 1 else Math("ᵀ", "^{\\top}"),
+    )
+    if reg:
+        f = cat(f, Math(" + ∂penalty/∂W", r" + \frac{\partial\,\mathrm{penalty}}{\partial W}"))
+    doc.eq(partial(Math("C", "C"), W), [f], f"backward[{l}].grad_W")
+    if v.layer(l)["bias"] is not None:
+        doc.eq(
+            partial(Math("C", "C"), b),
+            [cat(pre, delta, Math("ₛ", "_s") if v.n > 1 else "")],
+            f"backward[{l}].grad_b",
+        )

@@ -1,0 +1,366 @@
+"""The forward pass and the loss, as formula → numbers → engine result."""
+
+from __future__ import annotations
+
+from glassnet.explain.document import Doc
+from glassnet.explain.formulas import act_apply
+from glassnet.explain.notation import (
+    DOT,
+    MINUS_OP,
+    PLUS,
+    Math,
+    c_sample,
+    cat,
+    frac,
+    join,
+    layer_sup,
+    number,
+    paren,
+    sym,
+    tilde,
+    vector,
+    z_of,
+)
+from glassnet.explain.view import NetView
+
+C = Math("C", "C")
+E = Math("e", "e")
+
+
+def _exp(x: Math) -> Math:
+    return Math(f"e^{x.text}" if len(x.text) < 2 else f"e^({x.text})", f"e^{{{x.latex}}}")
+
+
+def compose_forward(doc: Doc) -> None:
+    v = NetView(doc.data)
+    doc.heading(2, "Forward pass")
+    if v.per_sample:
+        for s in range(1, v.n + 1):
+            if v.n > 1:
+                doc.subsection(f"Sample {s}")
+            for l in range(1, v.L + 1):
+                if v.n == 1:
+                    doc.subsection(_layer_title(v, l))
+                _layer(doc, v, l, s)
+    else:
+        for l in range(1, v.L + 1):
+            doc.subsection(_layer_title(v, l) + ", all samples")
+            _layer_matrix(doc, v, l, None)
+
+
+def _layer_title(v: NetView, l: int) -> str:
+    act = v.layer(l)["activation"]["name"]
+    return f"Layer {l} ({act})" if l < v.L else f"Layer {l}, output ({act})"
+
+
+def _layer(doc: Doc, v: NetView, l: int, s: int) -> None:
+    if not v.scalar(l):
+        _layer_matrix(doc, v, l, s)
+        return
+    layer = v.layer(l)
+    cfg = layer["activation"]
+    units = layer["units"]
+    for j, u in enumerate(units):
+        terms, subst = [], []
+        for k, w in enumerate(layer["weights"][j]):
+            terms.append(cat(sym(w), DOT, v.out_sym(l - 1, k)))
+            first = doc.num if k == 0 else doc.op  # a leading number needs no parentheses
+            subst.append(cat(first(f"params.{w}"), DOT, doc.op(v.out_path(l - 1, s, k))))
+        if layer["bias"] is not None:
+            b = layer["bias"][j]
+            terms.append(sym(b))
+            subst.append(doc.op(f"params.{b}"))
+        doc.eq(z_of(u), [join(terms, PLUS), join(subst, PLUS)], f"forward[{l}].z[{s}][{j + 1}]")
+    for j, u in enumerate(units):
+        zp = f"forward[{l}].z[{s}][{j + 1}]"
+        if cfg["name"] == "softmax":
+            zs = [z_of(w) for w in units]
+            nums = [doc.op(f"forward[{l}].z[{s}][{i + 1}]") for i in range(len(units))]
+            steps = [
+                frac(_exp(zs[j]), join([_exp(z) for z in zs], PLUS)),
+                frac(_exp(nums[j]), join([_exp(n) for n in nums], PLUS)),
+            ]
+        elif cfg["name"] in ("identity", "zero"):
+            steps = [act_apply(cfg, z_of(u))] if cfg["name"] == "identity" else []
+        else:
+            steps = [act_apply(cfg, z_of(u)), act_apply(cfg, doc.op(zp))]
+        note = "the constant zero function" if cfg["name"] == "zero" else ""
+        doc.eq(sym(u), steps, f"forward[{l}].a[{s}][{j + 1}]", note=note)
+    if layer["dropout"] is not None:
+        d = layer["dropout"]
+        for j, u in enumerate(units):
+            m = doc.val(f"forward[{l}].mask[{s}][{j + 1}]")
+            factor = cat(DOT, number(m, doc.precision))
+            if d["scaling"] == "inverted":
+                factor = cat(factor, Math("/", "/"), number(d["keep_prob"], doc.precision))
+            rule = (
+                Math("·m/p", r" \cdot m/p")
+                if d["scaling"] == "inverted"
+                else Math("·m", r" \cdot m")
+            )
+            note = "dropped (m = 0)" if m == 0 else ""
+            doc.eq(
+                tilde(u),
+                [cat(sym(u), rule), cat(doc.op(f"forward[{l}].a[{s}][{j + 1}]"), factor)],
+                f"forward[{l}].a_dropped[{s}][{j + 1}]",
+                note=note,
+            )
+
+
+def _layer_matrix(doc: Doc, v: NetView, l: int, s: int | None) -> None:
+    """A large layer (or a large batch): vectors per sample, or whole-batch matrices."""
+    cfg = v.layer(l)["activation"]
+    has_b = v.layer(l)["bias"] is not None
+    W, b = layer_sup("W", "W", l), layer_sup("b", "b", l)
+    prev = v.out_layer_sym(l - 1)
+    if s is None:
+        Z, A = layer_sup("Z", "Z", l), layer_sup("A", "A", l)
+        P = (
+            Math("X", "X")
+            if l == 1
+            else layer_sup(
+                "Ã" if v.dropped(l - 1) else "A", r"\tilde{A}" if v.dropped(l - 1) else "A", l - 1
+            )
+        )
+        formula = cat(
+            P, Math("·", r" "), W, Math("ᵀ", "^{\\top}"), PLUS if has_b else "", b if has_b else ""
+        )
+    else:
+        Z, A = layer_sup("z", "z", l), layer_sup("a", "a", l)
+        formula = cat(W, prev, PLUS if has_b else "", b if has_b else "")
+    doc.eq(Z, [formula], v.sample_path(f"forward[{l}].z", s))
+    doc.eq(A, [act_apply(cfg, Z)], v.sample_path(f"forward[{l}].a", s))
+    if v.layer(l)["dropout"] is not None:
+        d = v.layer(l)["dropout"]
+        At = layer_sup("ã", r"\tilde{a}", l) if s is not None else layer_sup("Ã", r"\tilde{A}", l)
+        mask = (
+            Math("m", "m")
+            if s is None
+            else vector(
+                doc.val(f"forward[{l}].mask[{s}]") if v.n > 1 else doc.val(f"forward[{l}].mask")[0],
+                doc.precision,
+            )
+        )
+        rule = cat(A, Math(" ⊙ ", r" \odot "), mask)
+        if d["scaling"] == "inverted":
+            rule = cat(rule, "/", number(d["keep_prob"], doc.precision))
+        doc.eq(At, [rule], v.sample_path(f"forward[{l}].a_dropped", s))
+
+
+# ---------------------------------------------------------------------------- loss
+def compose_loss(doc: Doc) -> None:
+    v = NetView(doc.data)
+    d = doc.data
+    loss = d["conventions"]["loss"]
+    doc.heading(2, "Loss")
+    simple = (
+        v.n == 1
+        and d["scale"] == 1.0
+        and d["penalty"] == 0.0
+        and not d["conventions"].get("regularization")
+    )
+    if v.per_sample:
+        for s in range(1, v.n + 1):
+            lhs = C if simple else c_sample(s)
+            path = "loss" if simple else f"per_sample_loss[{s}]"
+            _sample_loss(doc, v, loss, s, lhs, path)
+    else:
+        doc.eq(
+            Math("Cₛ", "C_s"),
+            [Math("per-sample losses", r"\text{per-sample losses}")],
+            "per_sample_loss",
+        )
+    if d["clamped"]:
+        doc.para(
+            f"Note: {d['clamped']} logarithm(s) were clamped at −100 to keep the loss "
+            "finite (as PyTorch's BCELoss does)."
+        )
+    reg = d["conventions"].get("regularization")
+    data_path = "data_loss" if reg else "loss"
+    if v.n > 1:
+        cs = [c_sample(s) for s in range(1, v.n + 1)]
+        scale = d["scale"]
+        if loss["reduction"] == "sum":
+            steps = [join(cs, PLUS)]
+            if v.per_sample:
+                steps.append(
+                    join([doc.op(f"per_sample_loss[{s}]") for s in range(1, v.n + 1)], PLUS)
+                )
+        else:
+            k = (
+                Math(f"(1/{v.n})", rf"\frac{{1}}{{{v.n}}}")
+                if scale == 1.0 / v.n
+                else number(scale, doc.precision)
+            )
+            steps = [
+                cat(k, DOT, paren(join(cs, PLUS)) if v.per_sample else Math("Σₛ Cₛ", r"\sum_s C_s"))
+            ]
+            if v.per_sample:
+                steps.append(
+                    cat(
+                        k,
+                        DOT,
+                        paren(
+                            join([doc.op(f"per_sample_loss[{s}]") for s in range(1, v.n + 1)], PLUS)
+                        ),
+                    )
+                )
+        doc.eq(Math("C_data", r"C_{\mathrm{data}}") if reg else C, steps, data_path)
+    if reg:
+        if v.n == 1 and not simple:
+            doc.eq(Math("C_data", r"C_{\mathrm{data}}"), [c_sample(1)], "data_loss")
+        _penalty(doc, v, reg)
+        doc.eq(
+            C,
+            [
+                Math("C_data + penalty", r"C_{\mathrm{data}} + \mathrm{penalty}"),
+                cat(doc.op("data_loss"), PLUS, doc.op("penalty")),
+            ],
+            "loss",
+        )
+
+
+def _output_terms(doc: Doc, v: NetView, s: int) -> tuple[list[str], str]:
+    last = v.layer(v.L)
+    key = "a_dropped" if last["dropout"] is not None else "a"
+    return last["units"], key
+
+
+def _sample_loss(doc: Doc, v: NetView, loss: dict, s: int, lhs: Math, path: str) -> None:
+    units, key = _output_terms(doc, v, s)
+    ys = [tilde(u) if key == "a_dropped" else sym(u) for u in units]
+    yv = [doc.op(f"forward[{v.L}].{key}[{s}][{j + 1}]") for j in range(len(units))]
+    t = doc.data["data"]["t"][s - 1]
+    K = len(units)
+    if loss["name"] == "squared_error":
+        tv = t if isinstance(t, list) else [t]
+        ts = [Math("t", "t")] if K == 1 else [Math(f"t{j}", f"t_{{{j}}}") for j in range(1, K + 1)]
+        sq = Math("²", "^2")
+        f = [cat(paren(cat(y, MINUS_OP, tt)), sq) for y, tt in zip(ys, ts, strict=True)]
+        n = [cat(paren(cat(y, MINUS_OP, doc.opv(tt))), sq) for y, tt in zip(yv, tv, strict=True)]
+        c = loss["factor"]
+        pre = (
+            Math("½·", r"\tfrac{1}{2}")
+            if c == 0.5
+            else (Math("", "") if c == 1 else cat(number(c, doc.precision), DOT))
+        )
+        num_pre = Math("0.5·", r"0.5 \cdot ") if c == 0.5 else pre
+        wrap = (lambda x: x) if K == 1 else (lambda x: cat("[", x, "]"))
+        doc.eq(lhs, [cat(pre, wrap(join(f, PLUS))), cat(num_pre, wrap(join(n, PLUS)))], path)
+        return
+    if loss["name"] == "binary_cross_entropy":
+        tv = t if isinstance(t, list) else [t]
+        if loss["from_logits"]:
+            doc.eq(
+                Math("p", "p"),
+                [Math("σ(y)", r"\sigma(y)")],
+                v.sample_path("probabilities", s) if v.n > 1 else "probabilities",
+            )
+            pv = [doc.op(f"probabilities[{s}][{j + 1}]") for j in range(K)]
+            ps = [
+                Math("p", "p") if K == 1 else Math(f"p{j}", f"p_{{{j}}}") for j in range(1, K + 1)
+            ]
+        else:
+            pv, ps = yv, ys
+        ts = [Math("t", "t")] if K == 1 else [Math(f"t{j}", f"t_{{{j}}}") for j in range(1, K + 1)]
+        f = [_bce_term(p, tt) for p, tt in zip(ps, ts, strict=True)]
+        n = [_bce_term(p, doc.opv(tt)) for p, tt in zip(pv, tv, strict=True)]
+        neg = Math("−", "-")
+        doc.eq(lhs, [cat(neg, "[", join(f, PLUS), "]"), cat(neg, "[", join(n, PLUS), "]")], path)
+        return
+    _ce_loss(doc, v, loss, s, lhs, path, ys, yv, t)
+
+
+def _bce_term(p: Math, t: Math) -> Math:
+    log = Math("log ", r"\log ")
+    return cat(
+        t, DOT, log, p, PLUS, paren(cat("1", MINUS_OP, t)), DOT, log, paren(cat("1", MINUS_OP, p))
+    )
+
+
+def _ce_loss(doc, v, loss, s, lhs, path, ys, yv, t) -> None:
+    K = len(ys)
+    if loss["from_logits"]:
+        doc.eq(
+            Math("p", "p"),
+            [Math("softmax(y)", r"\operatorname{softmax}(y)")],
+            f"probabilities[{s}]" if v.n > 1 else "probabilities",
+        )
+        ps = [Math(f"p{j}", f"p_{{{j}}}") for j in range(1, K + 1)]
+        pv = [doc.op(f"probabilities[{s}][{j + 1}]") for j in range(K)]
+    else:
+        ps, pv = ys, yv
+    log, neg = Math("log ", r"\log "), Math("−", "-")
+    plain = not loss.get("label_smoothing") and not loss.get("class_weights")
+    if plain and not isinstance(t, list):
+        doc.eq(
+            lhs,
+            [cat(neg, log, ps[t]), cat(neg, log, pv[t])],
+            path,
+            note=f"the target is class {t}, unit {doc.data['network']['layers'][-1]['units'][t]}",
+        )
+    elif plain:
+        terms = [cat(doc.opv(tk), DOT, log, p) for tk, p in zip(t, pv, strict=True)]
+        doc.eq(
+            lhs,
+            [Math("−Σ_k t_k·log p_k", r"-\sum_k t_k \log p_k"), cat(neg, paren(join(terms, PLUS)))],
+            path,
+        )
+    else:
+        doc.eq(lhs, [Math("−Σ_k q_k·log p_k", r"-\sum_k q_k \log p_k")], path)
+
+
+def _penalty(doc: Doc, v: NetView, reg: dict) -> None:
+    names = []
+    for layer in v.net["layers"]:
+        names += [w for row in layer["weights"] for w in row]
+        if reg["include_bias"] and layer["bias"] is not None:
+            names += layer["bias"]
+    n = v.n if reg["divide_by_batch"] else 1
+    lam, lam1 = reg["l2"], reg["l1"]
+    parts_f, parts_n = [], []
+    small = len(names) <= 8
+    by_n = Math(f"/{n}", f"/{n}") if n > 1 else Math("", "")
+    if lam:
+        half = reg["convention"] == "half"
+        coef = cat(number(lam, doc.precision), Math("/2", "/2") if half else "", by_n)
+        sq = Math("²", "^2")
+        f = join([cat(sym(w), sq) for w in names], PLUS) if small else Math("Σw²", r"\sum w^2")
+        parts_f.append(
+            cat(
+                Math("(λ/2)" if half else "λ", r"\frac{\lambda}{2}" if half else r"\lambda"),
+                by_n,
+                DOT,
+                paren(f),
+            )
+        )
+        if small:
+            parts_n.append(
+                cat(
+                    paren(coef) if half or n > 1 else coef,
+                    DOT,
+                    paren(join([cat(doc.op(f"params.{w}"), sq) for w in names], PLUS)),
+                )
+            )
+    if lam1:
+        f = (
+            join([Math(f"|{w}|", f"|{sym(w).latex}|") for w in names], PLUS)
+            if small
+            else Math("Σ|w|", r"\sum |w|")
+        )
+        parts_f.append(cat(Math("λ₁", r"\lambda_1"), by_n, DOT, paren(f)))
+        if small:
+            vals = [
+                Math(
+                    f"|{number(doc.val(f'params.{w}'), doc.precision).text}|",
+                    f"|{number(doc.val(f'params.{w}'), doc.precision).latex}|",
+                )
+                for w in names
+            ]
+            coef1 = cat(number(lam1, doc.precision), by_n)
+            parts_n.append(cat(paren(coef1) if n > 1 else coef1, DOT, paren(join(vals, PLUS))))
+    doc.eq(
+        Math("penalty", r"\mathrm{penalty}"),
+        [join(parts_f, PLUS)] + ([join(parts_n, PLUS)] if small else []),
+        "penalty",
+    )
