@@ -377,11 +377,11 @@ def train_boundary_demo(
     the recorder's grid is in those units (``data`` keeps the original coordinates).
     """
     import glassnet as gn
-    from glassnet.datasets import load_dataset
+    from glassnet._validate import check_choice
+    from glassnet.datasets import PLAYGROUND_NAMES, load_dataset
 
+    check_choice("decision boundary", "data set", dataset, PLAYGROUND_NAMES)
     data = load_dataset(dataset, n_samples=n_samples, noise=noise, seed=seed)
-    if data.X_train.shape[1] != 2:
-        raise ConfigError(f"decision boundary: data set {dataset!r} is not 2-D.")
     X = data.X_train / 6.0
     sizes = [2, *hidden]
     layers = [gn.Dense(a, b, activation) for a, b in itertools.pairwise(sizes)]

@@ -54,6 +54,11 @@ def load_source(source: Any) -> dict[str, Any]:
         info["network"] = source
         return info
     net = getattr(source, "network", None)
+    if net is None and hasattr(source, "param_names"):
+        raise ConfigError(
+            "network diagram: this exercise has no network (the optimizer-only form); "
+            "nothing to draw."
+        )
     if not isinstance(net, Network):
         raise ConfigError(
             "network diagram: expected a Network, an Exercise, or the path of an exercise "
@@ -62,7 +67,7 @@ def load_source(source: Any) -> dict[str, Any]:
     info["network"] = net
     for key in ("x", "t", "masks", "loss", "regularization"):
         info[key] = getattr(source, key, None)
-    info["name"] = info["name"] or getattr(source, "name", None)
+    info["name"] = getattr(source, "title", None) or info["name"] or getattr(source, "name", None)
     return info
 
 
