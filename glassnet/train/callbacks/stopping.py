@@ -1,0 +1,117 @@
+"""Stopping rules: EarlyStopping and TerminateOnNaN."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from glassnet._validate import check_number
+from glassnet.errors import ConfigError
+from glassnet.train.callbacks.base import Callback, monitor_mode, require_monitor
+
+
+def check_monitor_available(where: str, monitor: str, run: Any) -> None:
+    """Fail before the first epoch if a ``val_*`` quantity is monitored without validation."""
+    if monitor.startswith("val_") and not run.params.get("n_val"):
+        raise ConfigError(f"{where}: monitor {monitor!r} needs validation data; pass "
+                          "validation_data=(X, y) or validation_split=0.1, or monitor 'loss'.")
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved for ``patience`` epochs.
+
+    Improvement means ``value < best − min_delta`` (mode ``"min"``) or
+    ``value > best + min_delta`` (``"max"``; ``"auto"`` picks max for accuracies and R²).
+    With ``restore_best_weights=True`` (default) the parameters of the best epoch are put
+    back at the end of ``fit`` **however training ended** — patience ran out, the epochs ran
+    out, Ctrl-C or divergence (Keras 2 restored only after an early stop). Epochs before
+    ``start_from_epoch`` are not monitored. The best value, the epoch counter and the best
+    parameters are kept in the model file, so a resumed run carries on counting.
+    """
+
+    order = -10
+    state_key = "early_stopping"
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
+                 mode: str = "auto", restore_best_weights: bool = True,
+                 start_from_epoch: int = 0) -> None:
+        self.monitor = str(monitor)
+        self.patience = int(check_number("EarlyStopping", "patience", patience, low=0,
+                                         integer=True))
+        self.min_delta = abs(check_number("EarlyStopping", "min_delta", min_delta))
+        self.mode = monitor_mode(self.monitor, mode)
+        self.restore_best_weights = bool(restore_best_weights)
+        self.start_from_epoch = int(check_number("EarlyStopping", "start_from_epoch",
+                                                 start_from_epoch, low=0, integer=True))
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch = 0
+        self.wait = 0
+        self.best_params: np.ndarray | None = None
+        self.stopped_epoch = 0
+
+    def _improved(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_train_begin(self, run: Any) -> None:
+        check_monitor_available("EarlyStopping", self.monitor, run)
+        saved = self.saved_state(run)
+        if saved:
+            self.best, self.best_epoch = saved["best"], saved["best_epoch"]
+            self.wait = saved["wait"]
+            self.best_params = saved.get("best_params")
+        self.stopped_epoch = 0
+
+    def on_epoch_end(self, run: Any, epoch: int, logs: dict[str, Any]) -> None:
+        value = require_monitor("EarlyStopping", self.monitor, logs)
+        if epoch <= self.start_from_epoch:
+            return
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_params = run.net.params.copy()
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                self.stopped_epoch = epoch
+                run.stop_training = True
+                run.stop_reason = (
+                    f"early stopping: {self.monitor} did not improve for {self.wait} epoch(s) "
+                    f"(best {self.best:.6g} at epoch {self.best_epoch})"
+                )
+        run.callback_state[self.state_key] = {
+            "best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+            **({"best_params": self.best_params} if self.best_params is not None else {}),
+        }
+
+    def on_train_end(self, run: Any) -> None:
+        if not self.restore_best_weights or self.best_params is None:
+            return
+        if self.best_params.shape != run.net.params.shape:
+            return
+        if not np.array_equal(run.net.params, self.best_params):
+            run.net.params[...] = self.best_params
+            run.history.meta["restored_epoch"] = self.best_epoch
+            run.history.meta["restored"] = f"{self.monitor} = {self.best:.6g}"
+
+
+class TerminateOnNaN(Callback):
+    """Stop quietly when the loss becomes NaN or infinite, instead of raising.
+
+    ``fit`` always stops at a non-finite batch loss (before the update that would spread it)
+    and restores the best parameters seen; without this callback it then raises
+    :class:`~glassnet.errors.TrainingError`, with it ``fit`` returns the history and
+    ``run.stop_reason`` says what happened. It also stops after an epoch whose ``loss`` or
+    ``val_loss`` is not finite.
+    """
+
+    def on_epoch_end(self, run: Any, epoch: int, logs: dict[str, Any]) -> None:
+        for key in ("loss", "val_loss"):
+            value = logs.get(key)
+            if value is not None and not math.isfinite(value):
+                run.stop_training = True
+                run.stop_reason = f"terminated: {key} is {value} at epoch {epoch}"
+                return

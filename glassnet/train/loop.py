@@ -1,0 +1,316 @@
+"""``fit``: minibatch training as a readable sequence of phases.
+
+    validate X, y once → per epoch: shuffle → batches: forward + backward (the engine's
+    compute_gradients) → update (the optimizer, in place on net.params) → callbacks →
+    evaluate (once, in evaluation mode) → callbacks → stop?
+
+Safety (after scikit-learn): indices are shuffled, not data; epoch losses are weighted by
+batch sizes; a non-finite loss stops training before the update that would spread it, puts
+back the best parameters seen and explains itself; Ctrl-C stops at the end of the current
+batch and keeps what was learned.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from glassnet._validate import as_matrix, check_number
+from glassnet.errors import ConfigError, TrainingError
+from glassnet.train import tasks
+from glassnet.train.callbacks import CallbackList, ProgressBar, TerminateOnNaN
+from glassnet.train.callbacks.base import Callback
+from glassnet.train.history import History
+from glassnet.train.inference import EVAL_BATCH, scores
+from glassnet.train.metrics import ADDITIVE, batch_sum
+from glassnet.train.run import _KEEP, EpochState, TrainingRun, make_run, resolve_schedule
+
+Array = np.ndarray
+
+
+@dataclass
+class Arrays:
+    """Checked inputs X (N, n_in), prepared targets T (N, n_out) and true labels (or None)."""
+
+    X: Array
+    T: Array
+    labels: Array | None
+
+    @property
+    def n(self) -> int:
+        return int(self.X.shape[0])
+
+    def take(self, idx: Array) -> Arrays:
+        return Arrays(self.X[idx], self.T[idx], None if self.labels is None else self.labels[idx])
+
+
+class _DivergedError(Exception):
+    def __init__(self, batch: int, value: float) -> None:
+        self.batch, self.value = batch, value
+
+
+def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
+        lr: float | None = None, epochs: int = 10, batch_size: int | None = None,
+        validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
+        callbacks: Sequence[Callback] | None = None, verbose: int = 1, schedule: Any = _KEEP,
+        schedule_unit: str | None = None, regularization: Any = _KEEP, metrics: Any = None,
+        shuffle: bool = True, task: str | None = None, info: dict[str, Any] | None = None,
+        eval_batch_size: int = EVAL_BATCH) -> History:
+    """Train ``net`` on inputs ``X`` (N, n_in) and targets ``y``; returns its History.
+
+    Parameters
+    ----------
+    loss : name, ``{"name": ..., **options}`` or Loss. Default: the network's previous loss,
+        else the natural one for its output layer (softmax → cross_entropy, ...).
+    optimizer : name (``"adam"``), ``{"name": "sgd", "momentum": 0.9}`` or an Optimizer.
+        Default: the optimizer of the network's previous run **with its state** (so a loaded
+        model continues exactly), else Adam(lr=1e-3). ``lr`` sets its learning rate.
+    epochs : epochs to train in this call; epoch numbers continue across calls. An epoch
+        left unfinished by Ctrl-C is finished first and counts as one.
+    batch_size : samples per update (default: previous run's, else 32); the last batch of
+        an epoch holds the remainder.
+    validation_data : (X_val, y_val), evaluated once per epoch in evaluation mode.
+    validation_split : fraction of (X, y) held out for validation instead — shuffled and
+        stratified by class (not "the last x%"), drawn from a generator seeded by the
+        network's seed, so the same split on every call.
+    callbacks : Callback objects (see :mod:`glassnet.train.callbacks`).
+    verbose : 0 silent, 1 progress bar on a terminal (one line per epoch otherwise), 2 lines.
+    schedule, schedule_unit : a callable ``index -> lr``, a schedule name or dict, applied
+        per update (``"step"``) or per epoch (``"epoch"``). Default: keep the previous one.
+    regularization : Regularization, mapping or a number (L2 λ). Default: keep the previous.
+    metrics : metric names (default ``("accuracy",)`` for classification, ``("mae",)`` for
+        regression). Training values are running means over the epoch's batches (training
+        mode, as Keras); ``val_*`` values are exact.
+    shuffle : shuffle the sample order every epoch with ``net.rng``.
+    task : "classification", "binary", "multilabel" or "regression" (default: from the loss).
+    info : facts about the data kept with the model (class names, standardization, ...).
+
+    Returns the network's History (``net.training_state.history``), whose per-epoch dicts
+    hold loss, metrics, val_*, lr, time_s and samples_per_s, and whose ``steps`` hold the lr
+    and loss of every update. Raises :class:`~glassnet.errors.TrainingError` if the loss
+    becomes NaN or infinite (after restoring the best parameters), unless a
+    :class:`~glassnet.train.callbacks.TerminateOnNaN` callback asks to stop quietly.
+    """
+    epochs = int(check_number("fit", "epochs", epochs, low=0, integer=True))
+    eval_batch_size = int(check_number("fit", "eval_batch_size", eval_batch_size, low=1,
+                                       integer=True))
+    run = make_run(net, loss=loss, optimizer=optimizer, lr=lr, batch_size=batch_size,
+                   schedule_unit=schedule_unit, regularization=regularization, metrics=metrics,
+                   task=task, info=info)
+    train, val = _prepare_data(net, run, X, y, validation_data, validation_split)
+    cbs = CallbackList(_with_progress(callbacks or [], verbose))
+    n_batches = -(-train.n // run.batch_size)
+    run.params = {"epochs": run.epoch + epochs, "n_batches": n_batches, "n_train": train.n,
+                  "n_val": 0 if val is None else val.n, "batch_size": run.batch_size}
+    if schedule is not _KEEP:
+        total = run.params["epochs"] * (n_batches if run.schedule_unit == "step" else 1)
+        run.schedule = resolve_schedule(schedule, run.optimizer, total)
+    net.training_state = run
+    best = _Best(net, run)
+    message = ""
+    with _sigint_stops(run), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        cbs.train_begin(run)
+        try:
+            done = 0
+            while done < epochs and not run.stop_training:
+                if _train_epoch(run, train, cbs, shuffle):
+                    logs = _end_epoch(run, val, eval_batch_size)
+                    best.update(logs)
+                    cbs.epoch_end(run, run.epoch, logs)
+                    done += 1
+        except _DivergedError as d:
+            message = _diverged(run, train, best, d)
+        _finish(run)
+        cbs.train_end(run)
+    run.last_pass = None
+    if message and not any(isinstance(cb, TerminateOnNaN) for cb in cbs):
+        err = TrainingError(message)
+        err.history = run.history  # type: ignore[attr-defined]
+        raise err
+    if verbose > 0 and run.stop_reason != "completed":
+        print(f"glassnet: {message or _stop_message(run)}", file=sys.stderr, flush=True)
+    return run.history
+
+
+# ---------------------------------------------------------------------- phases
+def _train_epoch(run: TrainingRun, data: Arrays, cbs: CallbackList, shuffle: bool) -> bool:
+    """Run the batches of one epoch (or of the unfinished one); True when it is complete."""
+    net, loss, reg, opt = run.net, run.loss, run.regularization, run.optimizer
+    ep = run.epoch_state
+    if ep is None or ep.perm.shape[0] != data.n:
+        # shuffle: a new order of the sample indices, drawn from the network's generator
+        perm = net.rng.permutation(data.n) if shuffle else np.arange(data.n)
+        ep = run.epoch_state = EpochState(perm, metric_sums=dict.fromkeys(
+            (m for m in run.metrics if m in ADDITIVE), 0.0))
+    cbs.epoch_begin(run, run.epoch + 1)
+    X, T, labels, bs, n = data.X, data.T, data.labels, run.batch_size, data.n
+    lr_epoch = run.current_lr() if run.schedule_unit == "epoch" else None
+    t0 = time.perf_counter()
+    while ep.position < n:
+        # batches: index with this epoch's order, never copy the data set
+        idx = ep.perm[ep.position : ep.position + bs]
+        tb = T[idx]
+        # forward + backward: fills net.grads with ∂C/∂θ of this batch
+        p = net.compute_gradients(X[idx], tb, loss, reg, train=True, validate=False)
+        if not math.isfinite(p.loss):
+            raise _DivergedError(ep.batch + 1, p.loss)
+        # update: clipping (if configured) and the optimizer's step, in place
+        lr = lr_epoch if lr_epoch is not None else run.current_lr()
+        opt.step(net.params, net.grads, lr=lr)
+        run.step += 1
+        ep.batch += 1
+        ep.position += idx.shape[0]
+        ep.loss_sum += p.loss * idx.shape[0]
+        if ep.metric_sums:
+            pred = tasks.output_labels(run.task, loss, p.output)
+            lb = None if labels is None else labels[idx]
+            for m in ep.metric_sums:
+                ep.metric_sums[m] += batch_sum(m, p.output, tb, pred, lb)
+        run.last_pass, run.lr = p, lr
+        run.history.record_step(lr, p.loss)
+        # callbacks (only those that want batches)
+        if cbs.wants_batches:
+            cbs.batch_end(run, ep.batch, {"loss": p.loss, "lr": lr, "batch_size": idx.shape[0]})
+        if run.stop_training:  # Ctrl-C or a callback: stop after this batch
+            break
+    ep.train_time += time.perf_counter() - t0
+    return ep.position >= n
+
+
+def _end_epoch(run: TrainingRun, val: Arrays | None, eval_batch_size: int) -> dict[str, Any]:
+    """Close the epoch: its mean loss and metrics, then evaluate the validation data once."""
+    ep, n = run.epoch_state, run.params["n_train"]
+    t0 = time.perf_counter()
+    run.epoch += 1
+    run.epoch_state = None
+    logs: dict[str, Any] = {"epoch": run.epoch, "loss": ep.loss_sum / n}
+    logs.update((m, s / n) for m, s in ep.metric_sums.items())
+    if val is not None:
+        # evaluate: evaluation mode (no dropout), batched, all metrics exact
+        res, _ = scores(run.net, run.loss, run.regularization, run.task, run.metrics,
+                        val.X, val.T, val.labels, eval_batch_size, penalty_n=run.batch_size)
+        logs.update((f"val_{k}", v) for k, v in res.items())
+    logs["lr"] = run.lr
+    logs["time_s"] = ep.train_time + (time.perf_counter() - t0)
+    logs["samples_per_s"] = n / ep.train_time if ep.train_time > 0 else float("nan")
+    run.history.append(logs)
+    return logs
+
+
+class _Best:
+    """The best parameters seen in this call (by val_loss, else loss), for divergence."""
+
+    def __init__(self, net: Any, run: TrainingRun) -> None:
+        self.net, self.params, self.epoch, self.value = net, net.params.copy(), run.epoch, math.inf
+
+    def update(self, logs: dict[str, Any]) -> None:
+        value = logs.get("val_loss", logs["loss"])
+        if math.isfinite(value) and value <= self.value:
+            self.params[...] = self.net.params
+            self.epoch, self.value = logs["epoch"], value
+
+
+def _diverged(run: TrainingRun, data: Arrays, best: _Best, d: _DivergedError) -> str:
+    run.net.params[...] = best.params
+    epoch, nb = run.epoch + 1, run.params["n_batches"]
+    run.epoch_state = None  # the epoch is abandoned; its updates are undone
+    run.stop_training = True
+    run.stop_reason = f"diverged at epoch {epoch}, batch {d.batch}"
+    biggest = float(np.max(np.abs(data.X))) if data.n else 0.0
+    kept = (f"the parameters after epoch {best.epoch} were restored" if best.epoch
+            else "the initial parameters were restored")
+    return (
+        f"training diverged at epoch {epoch}, batch {d.batch}/{nb}: the loss is {d.value}. "
+        f"Likely causes: a learning rate too high (lr = {run.current_lr():.3g}; try 10x "
+        f"smaller) or inputs that are not standardized (largest |x| = {biggest:.3g}); "
+        f"{kept}."
+    )
+
+
+def _finish(run: TrainingRun) -> None:
+    if run.interrupted and not run.stop_reason:
+        where = (f"epoch {run.epoch + 1}, batch {run.epoch_state.batch}"
+                 if run.epoch_state is not None else f"the end of epoch {run.epoch}")
+        run.stop_reason = f"interrupted (Ctrl-C) at {where}"
+    run.stop_reason = run.stop_reason or "completed"
+    run.history.meta.update(stop_reason=run.stop_reason, epochs=run.epoch, steps=run.step)
+
+
+def _stop_message(run: TrainingRun) -> str:
+    text = f"training stopped: {run.stop_reason}"
+    if "restored_epoch" in run.history.meta and run.history.meta.get("restored"):
+        text += f"; restored the weights of epoch {run.history.meta['restored_epoch']}"
+    if run.interrupted:
+        text += "; the parameters learned so far are kept"
+    return text + "."
+
+
+# ---------------------------------------------------------------------- setup helpers
+def _with_progress(callbacks: Sequence[Callback], verbose: int) -> list[Callback]:
+    items = list(callbacks)
+    if verbose > 0 and not any(isinstance(cb, ProgressBar) for cb in items):
+        items.append(ProgressBar(verbose=verbose))
+    return items
+
+
+def _arrays(net: Any, run: TrainingRun, X: Any, y: Any, what: str) -> Arrays:
+    Xm = as_matrix("fit", f"{what} inputs X", X, net.dtype, n_cols=net.n_inputs)
+    T = run.loss.prepare_targets(y, Xm.shape[0], net.n_outputs, net.dtype)
+    return Arrays(Xm, T, tasks.target_labels(run.task, T))
+
+
+def _prepare_data(net: Any, run: TrainingRun, X: Any, y: Any, validation_data: Any,
+                  validation_split: float) -> tuple[Arrays, Arrays | None]:
+    """Check X and y once and prepare the targets once; split off validation data."""
+    split = check_number("fit", "validation_split", validation_split, low=0.0, high=1.0,
+                         high_open=True)
+    train = _arrays(net, run, X, y, "training")
+    if validation_data is not None:
+        if split > 0:
+            raise ConfigError("fit: give validation_data or validation_split, not both.")
+        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
+            raise ConfigError("fit: validation_data must be a pair (X_val, y_val).")
+        return train, _arrays(net, run, *validation_data, "validation")
+    if split == 0:
+        return train, None
+    from glassnet.datasets.preprocessing import stratified_split
+
+    seeded = isinstance(net.seed, int | np.integer)
+    rng = np.random.default_rng([int(net.seed), 0x5EED]) if seeded else net.rng
+    strata = train.labels if train.labels is not None else train.T
+    keep, held = stratified_split(strata, split, rng)
+    if keep.size == 0 or held.size == 0:
+        raise ConfigError(f"fit: validation_split={split} leaves no training or validation "
+                          f"samples out of {train.n}.")
+    return train.take(keep), train.take(held)
+
+
+@contextlib.contextmanager
+def _sigint_stops(run: TrainingRun) -> Iterator[None]:
+    """While training, the first Ctrl-C stops after the current batch; a second aborts."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum: int, frame: Any) -> None:
+        if run.interrupted:
+            raise KeyboardInterrupt
+        run.interrupted = run.stop_training = True
+        print("\nglassnet: Ctrl-C — stopping after this batch (press Ctrl-C again to abort).",
+              file=sys.stderr, flush=True)
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)

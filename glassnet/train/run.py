@@ -1,0 +1,212 @@
+"""The state of training a network: :class:`TrainingRun` and how ``fit``'s options resolve.
+
+A network that was trained (or loaded from a model file) carries its run as
+``net.training_state``; calling ``fit`` again continues it — same optimizer state, same
+step and epoch counters, same history — unless an option replaces a part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from glassnet._validate import check_choice, check_number
+from glassnet.errors import ConfigError
+from glassnet.losses import Loss, get_loss
+from glassnet.regularization import Regularization
+from glassnet.train import tasks
+from glassnet.train.history import History
+from glassnet.train.metrics import check_metrics, default_metrics
+
+Schedule = Callable[[int], float]
+
+
+@dataclass(eq=False)
+class EpochState:
+    """An epoch in progress: its sample order, where it is, and its running sums.
+
+    Kept in the model file when training stops mid-epoch (Ctrl-C), so a resumed run finishes
+    the same epoch with the same batches.
+    """
+
+    perm: np.ndarray  # sample indices in this epoch's order
+    position: int = 0  # index into perm of the next batch's first sample
+    batch: int = 0  # batches done
+    loss_sum: float = 0.0  # Σ batch loss × batch size
+    metric_sums: dict[str, float] = field(default_factory=dict)
+    train_time: float = 0.0  # seconds spent in forward/backward/update so far
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"perm": self.perm, "position": self.position, "batch": self.batch,
+                "loss_sum": self.loss_sum, "metric_sums": dict(self.metric_sums),
+                "train_time": self.train_time}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> EpochState:
+        return cls(np.asarray(d["perm"], dtype=np.int64), int(d["position"]), int(d["batch"]),
+                   float(d["loss_sum"]), {k: float(v) for k, v in d["metric_sums"].items()},
+                   float(d["train_time"]))
+
+
+@dataclass(eq=False)
+class TrainingRun:
+    """Everything ``fit`` works with; callbacks receive it as ``run``.
+
+    Persistent (saved in the model file): ``loss``, ``optimizer``, ``regularization``,
+    ``schedule`` and ``schedule_unit``, ``task``, ``metrics``, ``batch_size``, ``history``,
+    ``epoch`` (epochs completed), ``step`` (optimizer updates applied), ``lr`` (of the last
+    update), ``epoch_state`` (an unfinished epoch), ``callback_state`` (what callbacks such as
+    EarlyStopping need to resume) and ``info`` (facts about the data: class names,
+    standardization, ...; arrays allowed).
+
+    Transient (one ``fit`` call): ``last_pass`` (the engine's Pass of the last batch: its
+    activations and deltas; ``net.grads`` holds its gradients), ``stop_training`` (set it to
+    stop after the current batch), ``stop_reason``, ``interrupted``, ``params`` (``epochs``,
+    ``n_batches``, ``n_train``, ``n_val``, ``batch_size`` of this call).
+    """
+
+    net: Any
+    loss: Loss
+    optimizer: Any
+    task: str
+    metrics: tuple[str, ...]
+    regularization: Regularization | None = None
+    schedule: Schedule | None = None
+    schedule_unit: str = "step"
+    batch_size: int = 32
+    history: History = field(default_factory=History)
+    epoch: int = 0
+    step: int = 0
+    lr: float = float("nan")
+    epoch_state: EpochState | None = None
+    callback_state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    # transient
+    last_pass: Any = None
+    stop_training: bool = False
+    stop_reason: str = ""
+    interrupted: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def current_lr(self, epoch_index: int | None = None) -> float:
+        """η for the next update: the schedule's value (at ``step``, or at the 0-based epoch
+        for ``schedule_unit="epoch"``), else the optimizer's ``lr``."""
+        if self.schedule is None:
+            return float(self.optimizer.lr)
+        at = self.step if self.schedule_unit == "step" else (
+            self.epoch if epoch_index is None else epoch_index)
+        return float(self.schedule(at))
+
+
+# ---------------------------------------------------------------------- option resolution
+def resolve_optimizer(spec: Any, lr: float | None, previous: Any) -> Any:
+    """An Optimizer from ``None`` (keep ``previous``, else Adam), a name, a
+    ``{"name": ..., **options}`` mapping or an Optimizer object."""
+    from glassnet.optim import Optimizer, get_optimizer
+
+    if spec is None and previous is not None:
+        opt = previous
+    elif spec is None:
+        opt = get_optimizer("adam", lr=1e-3 if lr is None else lr)
+        lr = None
+    elif isinstance(spec, Optimizer):
+        opt = spec
+    elif isinstance(spec, str | Mapping):
+        options = dict(spec) if isinstance(spec, Mapping) else {"name": spec}
+        name = options.pop("name", None)
+        if lr is not None:
+            options["lr"] = lr
+            lr = None
+        elif str(name).lower() in ("sgd", "momentum") and "lr" not in options:
+            options["lr"] = 0.01
+        opt = get_optimizer(name, **options)
+    else:
+        raise ConfigError(f"fit: optimizer must be a name, a dict or an Optimizer; got {spec!r}.")
+    if lr is not None:
+        opt.lr = lr
+    return opt
+
+
+def resolve_schedule(spec: Any, optimizer: Any, length: int | None = None) -> Schedule | None:
+    """A schedule from a callable ``index -> lr``, a name or ``{"name": ..., **options}``.
+
+    Names are built by ``glassnet.schedules.get_schedule``; missing arguments are filled in:
+    ``lr`` (``max_lr`` for one_cycle) from the optimizer, and the length ``T_max`` /
+    ``total_steps`` from ``length`` (the run's total updates, or epochs).
+    """
+    if spec is None or callable(spec):
+        return spec
+    if isinstance(spec, str | Mapping):
+        import dataclasses
+
+        from glassnet.schedules import SCHEDULES, get_schedule
+
+        options = dict(spec) if isinstance(spec, Mapping) else {"name": spec}
+        name = options.pop("name", None)
+        cls = SCHEDULES.get(name) if isinstance(name, str) else None
+        fields = {f.name for f in dataclasses.fields(cls)} if cls is not None else set()
+        for key in ("lr", "max_lr"):
+            if key in fields:
+                options.setdefault(key, optimizer.lr)
+        for key in ("T_max", "total_steps"):
+            if key in fields and length:
+                options.setdefault(key, length)
+        return get_schedule(name, **options)
+    raise ConfigError(f"fit: schedule must be a callable step -> lr, a name or a dict; "
+                      f"got {spec!r}.")
+
+
+def resolve_regularization(spec: Any) -> Regularization | None:
+    """``None``, a Regularization, a mapping of its fields, or a number (L2 λ)."""
+    if spec is None or isinstance(spec, Regularization):
+        return spec
+    if isinstance(spec, Mapping):
+        try:
+            return Regularization(**spec)
+        except TypeError:
+            raise ConfigError(f"fit: regularization takes l2, l1, convention, include_bias, "
+                              f"divide_by_batch; got {sorted(spec)}.") from None
+    return Regularization(l2=check_number("fit", "regularization (L2 λ)", spec, low=0.0))
+
+
+class _Keep:
+    def __repr__(self) -> str:
+        return "<keep previous>"
+
+
+_KEEP: Any = _Keep()  # default of options whose None means "none" rather than "keep"
+
+
+def make_run(net: Any, *, loss: Any = None, optimizer: Any = None, lr: float | None = None,
+             batch_size: int | None = None, schedule_unit: str | None = None,
+             regularization: Any = _KEEP, metrics: Any = None, task: str | None = None,
+             info: Mapping[str, Any] | None = None) -> TrainingRun:
+    """The run for this ``fit`` call: the network's previous run with the given parts replaced,
+    or a new one. ``None`` (or, for regularization, leaving the option out) keeps the
+    previous value. The schedule is resolved by ``fit`` once the data size is known."""
+    prev: TrainingRun | None = getattr(net, "training_state", None)
+    if loss is not None:
+        loss_obj = get_loss(loss)
+    else:
+        loss_obj = prev.loss if prev else tasks.default_loss(net)
+    opt = resolve_optimizer(optimizer, lr, prev.optimizer if prev else None)
+    task_name = tasks.infer_task(net, loss_obj, task if task is not None else (
+        prev.task if prev and loss is None else None))
+    if metrics is None:
+        metrics = prev.metrics if prev and prev.task == task_name else default_metrics(task_name)
+    run = prev if prev is not None else TrainingRun(net, loss_obj, opt, task_name, ())
+    run.loss, run.optimizer, run.task = loss_obj, opt, task_name
+    run.metrics = check_metrics(metrics, task_name)
+    if schedule_unit is not None:
+        run.schedule_unit = check_choice("fit", "schedule_unit", schedule_unit, ["step", "epoch"])
+    if regularization is not _KEEP:
+        run.regularization = resolve_regularization(regularization)
+    if batch_size is not None:
+        run.batch_size = int(check_number("fit", "batch_size", batch_size, low=1, integer=True))
+    if info is not None:
+        run.info = dict(info)
+    run.last_pass, run.stop_training, run.stop_reason, run.interrupted = None, False, "", False
+    return run
