@@ -51,16 +51,23 @@ def sigmoid(z: Array) -> Array:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
 
 
+def _shift_by_max(z: Array) -> Array:
+    """z − max_k z_k per row. When a row spans more than the largest float (say ±1e308)
+    the difference overflows to −inf, which is the right limit (e^{−inf} = 0): no warning."""
+    with np.errstate(over="ignore"):
+        return z - z.max(axis=-1, keepdims=True)
+
+
 def softmax(z: Array) -> Array:
     """Row-wise softmax, shifted by the row maximum so that e^x never overflows."""
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    e = np.exp(_shift_by_max(z))
     e /= e.sum(axis=-1, keepdims=True)
     return e
 
 
 def log_softmax(z: Array) -> Array:
     """Row-wise log softmax: z − max − log Σ e^{z − max}."""
-    shifted = z - z.max(axis=-1, keepdims=True)
+    shifted = _shift_by_max(z)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 

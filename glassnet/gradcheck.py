@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from glassnet._validate import check_number
 from glassnet.errors import ConfigError
 
 Array = np.ndarray
@@ -47,6 +48,7 @@ class GradientCheck:
 
 def numerical_gradient(f: Callable[[Array], float], theta: Array, eps: float = 1e-6) -> Array:
     """Central differences of the scalar function ``f`` at the 1-D array ``theta`` (restored)."""
+    eps = check_number("numerical_gradient", "eps", eps, low=0.0, low_open=True)
     grad = np.zeros(theta.shape, dtype=np.float64)
     for i in range(theta.size):
         old = theta[i]
@@ -67,6 +69,8 @@ def compare_gradients(
     names: tuple[str, ...] = (),
 ) -> GradientCheck:
     """Relative error of two gradients, entry by entry."""
+    tolerance = check_number("compare_gradients", "tolerance", tolerance, low=0.0)
+    floor = check_number("compare_gradients", "floor", floor, low=0.0, low_open=True)
     numeric = np.asarray(numeric, dtype=np.float64).ravel()
     analytic = np.asarray(analytic, dtype=np.float64).ravel()
     if numeric.shape != analytic.shape:

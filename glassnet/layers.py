@@ -19,9 +19,16 @@ import numpy as np
 from glassnet._validate import check_number
 from glassnet.activations import Activation, get_activation
 from glassnet.dropout import Dropout
-from glassnet.errors import ConfigError, ShapeError
+from glassnet.errors import ConfigError, DataError, ShapeError
 
 Array = np.ndarray
+
+
+def _numeric(value: Any, what: str) -> Array:
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{what} must be numeric; {exc}.") from None
 
 
 def _as_dropout(spec: Any) -> Dropout | None:
@@ -76,7 +83,7 @@ class Dense:
         self.dropout = _as_dropout(dropout)
         self.initial_weights = None
         if weights is not None:
-            w = np.asarray(weights, dtype=np.float64)
+            w = _numeric(weights, f"{self.describe()}: weights")
             if w.shape != (self.n_out, self.n_in):
                 raise ShapeError(
                     f"{self.describe()}: weights must have shape (n_out, n_in) = "
@@ -87,7 +94,7 @@ class Dense:
         if isinstance(bias, (bool, np.bool_)):
             self.has_bias = bool(bias)
         else:
-            b = np.asarray(bias, dtype=np.float64).reshape(-1)
+            b = _numeric(bias, f"{self.describe()}: bias").reshape(-1)
             if b.shape != (self.n_out,):
                 raise ShapeError(
                     f"{self.describe()}: bias must have {self.n_out} entries; got shape "

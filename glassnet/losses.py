@@ -70,7 +70,10 @@ class Loss:
     # --- shared ----------------------------------------------------------------------------
     def prepare_targets(self, t: Any, n_samples: int, n_outputs: int, dtype: np.dtype) -> Array:
         """Validate targets: one row of ``n_outputs`` values per sample."""
-        arr = np.asarray(t, dtype=dtype)
+        try:
+            arr = np.asarray(t, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"loss {self.name!r}: targets must be numeric; {exc}.") from None
         if arr.ndim == 1 and n_outputs == 1:
             arr = arr.reshape(-1, 1)
         if arr.ndim == 1 and arr.shape[0] == n_outputs and n_samples == 1:
@@ -192,8 +195,9 @@ class CrossEntropy(Loss):
     (stable) and ∂C_s/∂x = p·Σ_k w_k q_k − w ⊙ q.
 
     ``mean`` divides by N, or by Σ_s w_{t_s} for class-index targets with class weights
-    (PyTorch's ``CrossEntropyLoss`` convention). Fused path for softmax + probabilities:
-    δ^L = p·Σ_k w_k q_k − w ⊙ q (= a − t without weights or smoothing).
+    (PyTorch's ``CrossEntropyLoss`` convention; a batch with Σ_s w_{t_s} = 0 is a DataError).
+    Fused path for softmax + probabilities: δ^L = p·Σ_k w_k q_k − w ⊙ q (= a − t without
+    weights or smoothing).
     """
 
     name = "cross_entropy"
@@ -223,7 +227,10 @@ class CrossEntropy(Loss):
 
     def prepare_targets(self, t: Any, n_samples: int, n_outputs: int, dtype: np.dtype) -> Array:
         """Class indices (shape (N,) or (N, 1) with n_outputs > 1) or probability rows (N, K)."""
-        raw = np.asarray(t)
+        try:
+            raw = np.asarray(t, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"loss 'cross_entropy': targets must be numeric; {exc}.") from None
         if n_outputs < 2:
             raise ShapeError("loss 'cross_entropy': needs at least 2 output units.")
         if self.class_weights is not None and self.class_weights.shape[0] != n_outputs:
@@ -241,16 +248,16 @@ class CrossEntropy(Loss):
                     f"loss 'cross_entropy': got {raw.shape[0]} class labels "
                     f"for {n_samples} samples."
                 )
-            if not np.all(np.isfinite(raw.astype(np.float64))) or np.any(raw != np.round(raw)):
+            if not np.all(np.isfinite(raw)) or np.any(raw != np.round(raw)):
                 raise DataError("loss 'cross_entropy': class labels must be integers.")
-            labels = raw.astype(np.int64)
-            bad = (labels < 0) | (labels >= n_outputs)
+            bad = (raw < 0) | (raw >= n_outputs)  # before the cast: 1e20 has no int64
             if np.any(bad):
                 i = int(np.argmax(bad))
                 raise DataError(
-                    f"loss 'cross_entropy': class label {labels[i]} of sample {i} is outside "
+                    f"loss 'cross_entropy': class label {raw[i]:g} of sample {i} is outside "
                     f"0..{n_outputs - 1} (the network has {n_outputs} output units)."
                 )
+            labels = raw.astype(np.int64)
             onehot = np.zeros((n_samples, n_outputs), dtype=dtype)
             onehot[np.arange(n_samples), labels] = 1
             self._index_targets = True
@@ -278,7 +285,14 @@ class CrossEntropy(Loss):
         if self.reduction == "sum":
             return 1.0
         if self.class_weights is not None and self._index_targets:
-            return 1.0 / float(np.sum(t @ self.class_weights))
+            total = float(np.sum(t @ self.class_weights))
+            if total <= 0:
+                raise DataError(
+                    "loss 'cross_entropy': the class weights of this batch's labels sum to 0, "
+                    "so the weighted mean (÷ Σ_s w_{t_s}) is undefined; give those classes a "
+                    "positive weight or use reduction='sum'."
+                )
+            return 1.0 / total
         return 1.0 / t.shape[0]
 
     def per_sample(self, y: Array, t: Array) -> Array:

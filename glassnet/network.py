@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validate import as_matrix, check_dtype
-from glassnet.errors import ConfigError, ShapeError
+from glassnet.errors import ConfigError, DataError, ShapeError
 from glassnet.initializers import initialize
 from glassnet.layers import Dense
 from glassnet.losses import Loss, get_loss
@@ -194,7 +194,10 @@ class Network:
         checked = {}
         for name, value in values.items():
             slot = self.slot(name)
-            arr = np.asarray(value, dtype=np.float64)
+            try:
+                arr = np.asarray(value, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise DataError(f"Network.set_params: {name} must be numeric; {exc}.") from None
             if arr.shape != slot.shape:
                 raise ShapeError(
                     f"Network.set_params: {name} must have shape {slot.shape}; got {arr.shape}."
