@@ -21,6 +21,8 @@ results and renders them. See docs/explain.md for the exercise and JSON formats.
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 from glassnet.explain.exercise import Exercise, load_exercise
@@ -34,5 +36,19 @@ def explain(source: Any) -> Solution:
     exercise = source if isinstance(source, Exercise) else load_exercise(source)
     return Solution(exercise, run(exercise))
 
+
+class _CallableModule(types.ModuleType):
+    """``glassnet.explain`` is both this package and the function ``glassnet.explain(...)``.
+
+    Importing the subpackage rebinds the attribute ``glassnet.explain`` from the function
+    defined in ``glassnet/__init__.py`` to this module; making the module callable keeps
+    ``gn.explain(source)`` working after that.
+    """
+
+    def __call__(self, source: Any) -> Solution:
+        return explain(source)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = ["Exercise", "Solution", "explain", "load_exercise"]

@@ -7,6 +7,7 @@ from glassnet.explain.formulas import fprime_of, fprime_substituted, fprime_symb
 from glassnet.explain.notation import (
     DOT,
     MINUS_OP,
+    NEG,
     PLUS,
     Math,
     cat,
@@ -19,6 +20,7 @@ from glassnet.explain.notation import (
     partial,
     sym,
     tilde,
+    transpose,
     z_of,
 )
 from glassnet.explain.view import NetView
@@ -77,11 +79,8 @@ def _upstream(doc: Doc, v: NetView, l: int, s: int, j: int, cs: Math) -> None:
         for i, ui in enumerate(above["units"]):
             w = above["weights"][i][j]
             terms.append(cat(sym(w), DOT, delta_of(ui)))
-            first = doc.num if i == 0 else doc.op
-            nums.append(
-                cat(first(f"params.{w}"), DOT, doc.op(f"backward[{l + 1}].delta[{s}][{i + 1}]"))
-            )
-        doc.eq(lhs, [join(terms, PLUS), join(nums, PLUS)], path)
+            nums.append([f"params.{w}", f"backward[{l + 1}].delta[{s}][{i + 1}]"])
+        doc.eq(lhs, [join(terms, PLUS), doc.terms(nums)], path)
     if v.dropped(l):
         d = v.layer(l)["dropout"]
         m = doc.val(f"forward[{l}].mask[{s}][{j + 1}]")
@@ -113,6 +112,7 @@ def _loss_derivative(doc: Doc, v: NetView, s: int, j: int) -> tuple[Math, Math |
     else:
         tv = doc.opv(1.0 if t == j else 0.0) if loss["name"] == "cross_entropy" else doc.opv(t)
     if loss["name"] == "squared_error":
+        yv = doc.num(f"forward[{v.L}].{key}[{s}][{j + 1}]") if c_is_half(loss) else yv
         c = loss["factor"]
         pre = (
             Math("", "")
@@ -140,8 +140,12 @@ def _loss_derivative(doc: Doc, v: NetView, s: int, j: int) -> tuple[Math, Math |
         f = frac(cat(y, MINUS_OP, tsym), cat(y, DOT, paren(cat("1", MINUS_OP, y))))
         return f, frac(cat(yv, MINUS_OP, tv), cat(yv, DOT, paren(cat("1", MINUS_OP, yv))))
     if _plain(loss):
-        return cat("−", frac(tsym, y)), cat("−", frac(tv, yv))
-    return cat("−", frac(Math(f"q{j + 1}", f"q_{{{j + 1}}}"), y)), None
+        return cat(NEG, frac(tsym, y)), cat(NEG, frac(tv, yv))
+    return cat(NEG, frac(Math(f"q{j + 1}", f"q_{{{j + 1}}}"), y)), None
+
+
+def c_is_half(loss: dict) -> bool:
+    return loss.get("factor") == 0.5
 
 
 def _plain(loss: dict) -> bool:
@@ -155,31 +159,39 @@ def _layer_scalar(doc: Doc, v: NetView, l: int, s: int) -> None:
     units = layer["units"]
     for j in range(len(units)):
         _upstream(doc, v, l, s, j, cs)
+    if cfg["name"] == "softmax":
+        doc.para(
+            "Softmax couples the units, so δ uses its Jacobian: ",
+            Math(
+                "δ_k = y_k·(∂Cₛ/∂y_k − Σ_j ∂Cₛ/∂y_j·y_j)",
+                r"\delta_k = y_k \Big(\frac{\partial C_s}{\partial y_k} - \sum_j "
+                r"\frac{\partial C_s}{\partial y_j} y_j\Big)",
+            ),
+            " (the same sum for every unit k).",
+        )
     for j, u in enumerate(units):
         g_path = f"backward[{l}].grad_a[{s}][{j + 1}]"
         d_path = f"backward[{l}].delta[{s}][{j + 1}]"
         g_sym = partial(cs, sym(u))
         if cfg["name"] == "softmax":
-            inner = join([cat(partial(cs, sym(w)), DOT, sym(w)) for w in units], PLUS)
-            nums = join(
+            inner = Math(
+                f"Σ_j ∂{cs.text}/∂y_j·y_j",
+                rf"\sum_j \frac{{\partial {cs.latex}}}{{\partial y_j}} y_j",
+            )
+            nums = doc.terms(
                 [
-                    cat(
-                        doc.op(f"backward[{l}].grad_a[{s}][{i + 1}]"),
-                        DOT,
-                        doc.op(f"forward[{l}].a[{s}][{i + 1}]"),
-                    )
+                    [f"backward[{l}].grad_a[{s}][{i + 1}]", f"forward[{l}].a[{s}][{i + 1}]"]
                     for i in range(len(units))
-                ],
-                PLUS,
+                ]
             )
             doc.eq(
                 delta_of(u),
                 [
-                    cat(sym(u), DOT, paren(cat(g_sym, MINUS_OP, paren(inner)))),
+                    cat(sym(u), DOT, paren(cat(g_sym, MINUS_OP, inner))),
                     cat(
-                        doc.op(f"forward[{l}].a[{s}][{j + 1}]"),
+                        doc.num(f"forward[{l}].a[{s}][{j + 1}]"),
                         DOT,
-                        paren(cat(doc.op(g_path), MINUS_OP, paren(nums))),
+                        paren(cat(doc.num(g_path), MINUS_OP, paren(nums))),
                     ),
                 ],
                 d_path,
@@ -188,6 +200,9 @@ def _layer_scalar(doc: Doc, v: NetView, l: int, s: int) -> None:
         a_op = doc.op(f"forward[{l}].a[{s}][{j + 1}]")
         expanded = fprime_substituted(cfg, a_op)
         f_path = f"backward[{l}].fprime[{s}][{j + 1}]"
+        if cfg["name"] == "identity":
+            doc.eq(delta_of(u), [g_sym], d_path, note="identity: f'(z) = 1")
+            continue
         steps = [cat(g_sym, DOT, fprime_of(cfg, z_of(u)))]
         note = ""
         if expanded is not None:
@@ -225,9 +240,7 @@ def _layer_matrix(doc: Doc, v: NetView, l: int, s: int | None) -> None:
     if l == v.L:
         upstream = Math("from the loss", r"\text{from the loss}")
     else:
-        upstream = cat(
-            layer_sup("W", "W", l + 1), Math("ᵀ", "^{\\top}"), layer_sup("δ", r"\delta", l + 1)
-        )
+        upstream = cat(transpose(layer_sup("W", "W", l + 1)), layer_sup("δ", r"\delta", l + 1))
     doc.eq(partial(cs, top), [upstream], v.sample_path(f"backward[{l}].{key}", s))
     if v.dropped(l):
         d = v.layer(l)["dropout"]
@@ -250,161 +263,3 @@ def _layer_matrix(doc: Doc, v: NetView, l: int, s: int | None) -> None:
     else:
         rule = cat(partial(cs, a), Math(" ⊙ ", r" \odot "), fprime_of(cfg, layer_sup("z", "z", l)))
     doc.eq(delta, [rule], v.sample_path(f"backward[{l}].delta", s))
-
-
-# ---------------------------------------------------------------------------- gradients
-def _reg_term(doc: Doc, name: str, reg: dict | None, kind: str, n: int) -> tuple[list, list]:
-    if not reg or (kind == "b" and not reg["include_bias"]):
-        return [], []
-    by_n = Math(f"/{n}", f"/{n}") if reg["divide_by_batch"] and n > 1 else Math("", "")
-    f, x = [], []
-    w, wv = sym(name), doc.op(f"params.{name}")
-    if reg["l2"]:
-        two = Math("2·", r"2 \cdot ") if reg["convention"] == "full" else Math("", "")
-        f.append(cat(two, Math("λ", r"\lambda"), by_n, DOT, w))
-        x.append(cat(two, number(reg["l2"], doc.precision), by_n, DOT, wv))
-    if reg["l1"]:
-        f.append(
-            cat(Math("λ₁", r"\lambda_1"), by_n, DOT, Math("sign", r"\operatorname{sign}"), paren(w))
-        )
-        x.append(
-            cat(
-                number(reg["l1"], doc.precision),
-                by_n,
-                DOT,
-                Math(
-                    "sign",
-                    r"\operatorname"
-                    r"{sign}",
-                ),
-                paren(wv),
-            )
-        )
-    return f, x
-
-
-def _positions(v: NetView) -> dict[str, list[tuple[int, str, int, int]]]:
-    """Each parameter's positions (layer, kind, j, k), visited from the output layer down."""
-    out: dict[str, list[tuple[int, str, int, int]]] = {}
-    for l in range(v.L, 0, -1):
-        layer = v.layer(l)
-        for j, row in enumerate(layer["weights"]):
-            for k, w in enumerate(row):
-                out.setdefault(w, []).append((l, "W", j, k))
-        for j, b in enumerate(layer["bias"] or []):
-            out.setdefault(b, []).append((l, "b", j, -1))
-    return out
-
-
-def _chain(
-    doc: Doc, v: NetView, pos: tuple[int, str, int, int], s: int, lead: bool = False
-) -> tuple[Math, Math]:
-    """δ_j·a_k of one position (δ_j for a bias), as formula and numbers."""
-    l, kind, j, k = pos
-    d_path = f"backward[{l}].delta[{s}][{j + 1}]"
-    d_sym, d_val = delta_of(v.units(l)[j]), (doc.num if lead else doc.op)(d_path)
-    if kind == "b":
-        return d_sym, d_val
-    return cat(d_sym, DOT, v.out_sym(l - 1, k)), cat(d_val, DOT, doc.op(v.out_path(l - 1, s, k)))
-
-
-def compose_gradients(doc: Doc) -> None:
-    v = NetView(doc.data)
-    reg = doc.data["conventions"].get("regularization")
-    doc.heading(2, "Gradients")
-    scale = doc.data["scale"]
-    parts: list = ["Each gradient is δ of the receiving unit times what flows into the weight"]
-    parts.append(" (for a bias: δ alone)")
-    if v.n > 1:
-        parts.append(
-            ", averaged over the samples"
-            if doc.data["conventions"]["loss"]["reduction"] == "mean"
-            else ", summed over the samples"
-        )
-    if reg:
-        parts.append(", plus the penalty's derivative")
-    doc.para(*parts, ".")
-    C = Math("C", "C")
-    for name, positions in _positions(v).items():
-        layers_scalar = all(v.scalar(p[0]) for p in positions)
-        if not layers_scalar:
-            continue
-        rf, rx = [], []
-        for p in positions:
-            f, x = _reg_term(doc, name, reg, p[1], v.n)
-            rf += f
-            rx += x
-        if v.n == 1:
-            chains = [_chain(doc, v, p, 1, i == 0) for i, p in enumerate(positions)]
-            f = join([c[0] for c in chains], PLUS)
-            x = join([c[1] for c in chains], PLUS)
-            if scale != 1.0:
-                f, x = (
-                    cat(number(scale, doc.precision), DOT, paren(f)),
-                    cat(number(scale, doc.precision), DOT, paren(x)),
-                )
-            doc.eq(
-                partial(C, sym(name)),
-                [join([f, *rf], PLUS), join([x, *rx], PLUS)],
-                f"gradients.{name}",
-            )
-            continue
-        for s in range(1, v.n + 1):
-            chains = [_chain(doc, v, p, s, i == 0) for i, p in enumerate(positions)]
-            doc.eq(
-                partial(Math(f"C{_sub(s)}", f"C_{{{s}}}"), sym(name)),
-                [join([c[0] for c in chains], PLUS), join([c[1] for c in chains], PLUS)],
-                f"per_sample_gradients[{s}].{name}",
-            )
-        k = (
-            Math(f"(1/{v.n})", rf"\frac{{1}}{{{v.n}}}")
-            if scale == 1.0 / v.n
-            else number(scale, doc.precision)
-        )
-        pre = cat(k, DOT) if scale != 1.0 else Math("", "")
-        per = [partial(Math(f"C{_sub(s)}", f"C_{{{s}}}"), sym(name)) for s in range(1, v.n + 1)]
-        nums = [doc.op(f"per_sample_gradients[{s}].{name}") for s in range(1, v.n + 1)]
-        doc.eq(
-            partial(C, sym(name)),
-            [
-                join([cat(pre, paren(join(per, PLUS))), *rf], PLUS),
-                join([cat(pre, paren(join(nums, PLUS))), *rx], PLUS),
-            ],
-            f"gradients.{name}",
-        )
-    for l in range(v.L, 0, -1):
-        if not v.scalar(l):
-            _gradient_matrix(doc, v, l, reg)
-
-
-def _sub(s: int) -> str:
-    from glassnet.explain.notation import sub_text
-
-    return sub_text(str(s))
-
-
-def _gradient_matrix(doc: Doc, v: NetView, l: int, reg: dict | None) -> None:
-    mean = doc.data["conventions"]["loss"]["reduction"] == "mean" and v.n > 1
-    pre = (
-        Math("(1/N)·Σₛ ", r"\frac{1}{N}\sum_s ")
-        if mean
-        else (Math("Σₛ ", r"\sum_s ") if v.n > 1 else Math("", ""))
-    )
-    W, b = layer_sup("W", "W", l), layer_sup("b", "b", l)
-    delta = layer_sup("δ", r"\delta", l)
-    f = cat(
-        pre,
-        delta,
-        Math("ₛ", "_s") if v.n > 1 else "",
-        v.out_layer_sym(l - 1),
-        Math("ₛᵀ", "_s^{\\top}") if v.n > 1 else Math("ᵀ", "^{\\top}"),
-    )
-    if reg:
-        f = cat(f, Math(" + ∂penalty/∂W", r" + \frac{\partial\,\mathrm{penalty}}{\partial W}"))
-    doc.eq(partial(Math("C", "C"), W), [f], f"backward[{l}].grad_W")
-    if v.layer(l)["bias"] is not None:
-        doc.eq(
-            partial(Math("C", "C"), b),
-            [cat(pre, delta, Math("ₛ", "_s") if v.n > 1 else "")],
-            f"backward[{l}].grad_b",
-        )

@@ -16,8 +16,10 @@ from glassnet.explain.notation import (
     layer_sup,
     number,
     paren,
+    sub_text,
     sym,
     tilde,
+    transpose,
     vector,
     z_of,
 )
@@ -64,13 +66,12 @@ def _layer(doc: Doc, v: NetView, l: int, s: int) -> None:
         terms, subst = [], []
         for k, w in enumerate(layer["weights"][j]):
             terms.append(cat(sym(w), DOT, v.out_sym(l - 1, k)))
-            first = doc.num if k == 0 else doc.op  # a leading number needs no parentheses
-            subst.append(cat(first(f"params.{w}"), DOT, doc.op(v.out_path(l - 1, s, k))))
+            subst.append([f"params.{w}", v.out_path(l - 1, s, k)])
         if layer["bias"] is not None:
             b = layer["bias"][j]
             terms.append(sym(b))
-            subst.append(doc.op(f"params.{b}"))
-        doc.eq(z_of(u), [join(terms, PLUS), join(subst, PLUS)], f"forward[{l}].z[{s}][{j + 1}]")
+            subst.append([f"params.{b}"])
+        doc.eq(z_of(u), [join(terms, PLUS), doc.terms(subst)], f"forward[{l}].z[{s}][{j + 1}]")
     for j, u in enumerate(units):
         zp = f"forward[{l}].z[{s}][{j + 1}]"
         if cfg["name"] == "softmax":
@@ -98,7 +99,7 @@ def _layer(doc: Doc, v: NetView, l: int, s: int) -> None:
                 if d["scaling"] == "inverted"
                 else Math("·m", r" \cdot m")
             )
-            note = "dropped (m = 0)" if m == 0 else ""
+            note = "dropped" if m == 0 else ""
             doc.eq(
                 tilde(u),
                 [cat(sym(u), rule), cat(doc.op(f"forward[{l}].a[{s}][{j + 1}]"), factor)],
@@ -122,9 +123,7 @@ def _layer_matrix(doc: Doc, v: NetView, l: int, s: int | None) -> None:
                 "Ã" if v.dropped(l - 1) else "A", r"\tilde{A}" if v.dropped(l - 1) else "A", l - 1
             )
         )
-        formula = cat(
-            P, Math("·", r" "), W, Math("ᵀ", "^{\\top}"), PLUS if has_b else "", b if has_b else ""
-        )
+        formula = cat(P, Math("·", r" "), transpose(W), PLUS if has_b else "", b if has_b else "")
     else:
         Z, A = layer_sup("z", "z", l), layer_sup("a", "a", l)
         formula = cat(W, prev, PLUS if has_b else "", b if has_b else "")
@@ -153,68 +152,47 @@ def compose_loss(doc: Doc) -> None:
     d = doc.data
     loss = d["conventions"]["loss"]
     doc.heading(2, "Loss")
-    simple = (
-        v.n == 1
-        and d["scale"] == 1.0
-        and d["penalty"] == 0.0
-        and not d["conventions"].get("regularization")
-    )
+    reg = d["conventions"].get("regularization")
+    c_data = Math("C_data", r"C_{\mathrm{data}}") if reg else C
+    data_path = "data_loss" if reg else "loss"
+    one = v.n == 1 and d["scale"] == 1.0  # the reduced data loss is the sample's loss
     if v.per_sample:
         for s in range(1, v.n + 1):
-            lhs = C if simple else c_sample(s)
-            path = "loss" if simple else f"per_sample_loss[{s}]"
+            lhs, path = (c_data, data_path) if one else (c_sample(s), f"per_sample_loss[{s}]")
             _sample_loss(doc, v, loss, s, lhs, path)
     else:
-        doc.eq(
-            Math("Cₛ", "C_s"),
-            [Math("per-sample losses", r"\text{per-sample losses}")],
-            "per_sample_loss",
-        )
+        names = Math(f"(C₁, …, C{sub_text(str(v.n))})", rf"(C_1, \dots, C_{{{v.n}}})")
+        doc.eq(Math("Cₛ", "C_s"), [names], "per_sample_loss")
     if d["clamped"]:
         doc.para(
             f"Note: {d['clamped']} logarithm(s) were clamped at −100 to keep the loss "
             "finite (as PyTorch's BCELoss does)."
         )
-    reg = d["conventions"].get("regularization")
-    data_path = "data_loss" if reg else "loss"
-    if v.n > 1:
-        cs = [c_sample(s) for s in range(1, v.n + 1)]
+    if not one:
+        cs = join([c_sample(s) for s in range(1, v.n + 1)], PLUS)
+        values = doc.terms([[f"per_sample_loss[{s}]"] for s in range(1, v.n + 1)])
         scale = d["scale"]
-        if loss["reduction"] == "sum":
-            steps = [join(cs, PLUS)]
-            if v.per_sample:
-                steps.append(
-                    join([doc.op(f"per_sample_loss[{s}]") for s in range(1, v.n + 1)], PLUS)
-                )
+        if scale == 1.0:
+            k = Math("", "")
+        elif scale == 1.0 / v.n:
+            k = cat(Math(f"(1/{v.n})", rf"\frac{{1}}{{{v.n}}}"), DOT)
         else:
-            k = (
-                Math(f"(1/{v.n})", rf"\frac{{1}}{{{v.n}}}")
-                if scale == 1.0 / v.n
-                else number(scale, doc.precision)
-            )
+            k = cat(number(scale, doc.precision), DOT)
+        if v.per_sample:
             steps = [
-                cat(k, DOT, paren(join(cs, PLUS)) if v.per_sample else Math("Σₛ Cₛ", r"\sum_s C_s"))
+                cat(k, paren(cs) if k.text else cs),
+                cat(k, paren(values) if k.text else values),
             ]
-            if v.per_sample:
-                steps.append(
-                    cat(
-                        k,
-                        DOT,
-                        paren(
-                            join([doc.op(f"per_sample_loss[{s}]") for s in range(1, v.n + 1)], PLUS)
-                        ),
-                    )
-                )
-        doc.eq(Math("C_data", r"C_{\mathrm{data}}") if reg else C, steps, data_path)
+        else:
+            steps = [cat(k, Math("Σₛ Cₛ", r"\sum_s C_s"))]
+        doc.eq(c_data, steps, data_path)
     if reg:
-        if v.n == 1 and not simple:
-            doc.eq(Math("C_data", r"C_{\mathrm{data}}"), [c_sample(1)], "data_loss")
         _penalty(doc, v, reg)
         doc.eq(
             C,
             [
                 Math("C_data + penalty", r"C_{\mathrm{data}} + \mathrm{penalty}"),
-                cat(doc.op("data_loss"), PLUS, doc.op("penalty")),
+                doc.terms([["data_loss"], ["penalty"]]),
             ],
             "loss",
         )
@@ -233,6 +211,7 @@ def _sample_loss(doc: Doc, v: NetView, loss: dict, s: int, lhs: Math, path: str)
     t = doc.data["data"]["t"][s - 1]
     K = len(units)
     if loss["name"] == "squared_error":
+        yv = [doc.num(f"forward[{v.L}].{key}[{s}][{j + 1}]") for j in range(K)]  # leading
         tv = t if isinstance(t, list) else [t]
         ts = [Math("t", "t")] if K == 1 else [Math(f"t{j}", f"t_{{{j}}}") for j in range(1, K + 1)]
         sq = Math("²", "^2")

@@ -87,7 +87,7 @@ def _grad(st: _Step, cfg: dict) -> tuple[Math, Math]:
 
 def _ema(doc: Doc, st: _Step, field: str, rate: Math, rate_v: Math, g: tuple, square: bool) -> None:
     """x⁽ᵏ⁾ = r·x⁽ᵏ⁻¹⁾ + (1 − r)·g (or g²)."""
-    gf, gx = (cat(g[0], SQ), cat(g[1], SQ)) if square else g
+    gf, gx = (cat(paren(g[0]), SQ), cat(g[1], SQ)) if square else g
     one_minus = paren(cat("1", MINUS_OP, rate))
     doc.eq(
         state_sym(field, st.name, st.k),
@@ -288,9 +288,11 @@ def compose_steps(doc: Doc) -> None:
                 [Math(f"schedule({k - 1})", rf"\mathrm{{schedule}}({k - 1})")],
                 f"steps[{k}].lr",
             )
-        else:
+        elif k == 1:
             doc.para(
-                "Learning rate ", cat(Math("η = ", r"\eta = "), doc.num(f"steps[{k}].lr")), "."
+                "Learning rate ",
+                cat(Math("η = ", r"\eta = "), doc.num(f"steps[{k}].lr")),
+                " at every step." if n_steps > 1 else ".",
             )
         if d["network"] is not None and k > 1:
             doc.para(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from glassnet.explain.notation import Math, number, operand
+from glassnet.explain.notation import Math, number, operand, signed_sum
 from glassnet.explain.paths import resolve
 
 
@@ -93,6 +93,11 @@ class Doc:
         """An operand substituted into a formula (parenthesised when negative)."""
         v = self.val(path_or_value) if isinstance(path_or_value, str) else path_or_value
         return operand(v, self.precision)
+
+    def terms(self, terms: list[list[str | float]]) -> Math:
+        """A sum of products of operands (paths or numbers): ``−5·0.03 − 1``."""
+        values = [[self.val(f) if isinstance(f, str) else f for f in t] for t in terms]
+        return signed_sum(values, self.precision)
 
     def opv(self, value: float) -> Math:
         """An input of the exercise (a hyperparameter, a target) as an operand."""

@@ -125,7 +125,7 @@ def fprime_symbolic(cfg: Mapping[str, Any], unit: Math, z: Math) -> Math:
     if name == "sigmoid":
         return cat(unit, paren(cat("1", Math(f" {MINUS} ", " - "), unit)))
     if name == "tanh":
-        return cat("1", Math(f" {MINUS} ", " - "), unit, Math("²", "^2"))
+        return paren(cat("1", Math(f" {MINUS} ", " - "), unit, Math("²", "^2")))
     if name == "identity":
         return Math("1", "1")
     if name == "zero":
@@ -190,25 +190,34 @@ def optimizer_rules(cfg: Mapping[str, Any]) -> list[Math]:
             )
         )
     if name == "sgd":
-        if cfg["momentum"]:
+        if not cfg["momentum"]:
+            rules.append(Math("θ ← θ − η·g", rf"\theta {L} \theta - \eta g"))
+            return rules
+        damp = (
+            (Math("", ""), Math("", ""))
+            if not cfg["dampening"]
+            else (Math("(1 − τ)·", r"(1 - \tau) "), Math("", ""))
+        )
+        rules.append(
+            cat(
+                Math(
+                    "buf ← g at step 1, then buf ← μ·buf + ",
+                    rf"\mathrm{{buf}} {L} g \text{{ at step 1, then }} \mathrm{{buf}} "
+                    rf"{L} \mu\,\mathrm{{buf}} + ",
+                ),
+                damp[0],
+                g,
+            )
+        )
+        if cfg["nesterov"]:
             rules.append(
                 Math(
-                    "buf ← g at step 1, then buf ← μ·buf + (1 − τ)·g",
-                    rf"\mathrm{{buf}} {L} g \text{{ at step 1, then }} \mathrm{{buf}} "
-                    rf"{L} \mu\,\mathrm{{buf}} + (1 - \tau) g",
+                    "θ ← θ − η·(g + μ·buf) (Nesterov)",
+                    rf"\theta {L} \theta - \eta (g + \mu\,\mathrm{{buf}})",
                 )
             )
-            if cfg["nesterov"]:
-                rules.append(
-                    Math(
-                        "θ ← θ − η·(g + μ·buf) (Nesterov)",
-                        rf"\theta {L} \theta - \eta (g + \mu\,\mathrm{{buf}})",
-                    )
-                )
-            else:
-                rules.append(Math("θ ← θ − η·buf", rf"\theta {L} \theta - \eta\,\mathrm{{buf}}"))
         else:
-            rules.append(Math("θ ← θ − η·g", rf"\theta {L} \theta - \eta g"))
+            rules.append(Math("θ ← θ − η·buf", rf"\theta {L} \theta - \eta\,\mathrm{{buf}}"))
     elif name == "momentum":
         rules += [
             Math("m ← β·m + (1 − β)·g", rf"m {L} \beta m + (1 - \beta) g"),

@@ -216,8 +216,8 @@ def sqrt(a: Math | str) -> Math:
 def func(name: str, arg: Math | str, latex_name: str | None = None) -> Math:
     """``name(arg)``, e.g. ``relu(z_h)``; ``latex_name`` defaults to ``\\operatorname{name}``."""
     ln = latex_name if latex_name is not None else rf"\operatorname{{{latex_escape(name)}}}"
-    arg = as_math(arg)
-    return Math(f"{name}({arg.text})", rf"{ln}\left({arg.latex}\right)")
+    arg = paren(arg)
+    return Math(f"{name}{arg.text}", f"{ln}{arg.latex}")
 
 
 def _atomic(text: str) -> bool:
@@ -268,6 +268,27 @@ def operand(x: float, precision: int) -> Math:
     if n.text.startswith(MINUS) or "·" in n.text:
         return paren(n)
     return n
+
+
+def signed_sum(terms: list[list[float]], precision: int) -> Math:
+    """A sum of products of numbers written as a person would: ``−5·0.03 − 1``.
+
+    A negative leading factor of a later term becomes a minus sign; inner factors are
+    parenthesised when negative. Only the signs are rearranged: nothing is computed.
+    """
+    out = Math("", "")
+    for i, factors in enumerate(terms):
+        head = float(factors[0])
+        if i == 0:
+            lead = number(head, precision)
+        else:
+            out = out + (MINUS_OP if head < 0 else PLUS)
+            lead = number(abs(head), precision)
+        if "·" in lead.text and len(factors) > 1:
+            lead = paren(lead)
+        rest = [operand(f, precision) for f in factors[1:]]
+        out = out + join([lead, *rest], DOT)
+    return out
 
 
 def number_text(x: float, precision: int) -> str:
@@ -360,6 +381,12 @@ def layer_sup(x: str, latex_x: str, l: int | str) -> Math:
     return Math(f"{x}{sup_text(f'({l})')}", f"{latex_x}^{{({l})}}")
 
 
+def transpose(x: Math) -> Math:
+    """``Wᵀ`` / ``{W}^{\\top}`` (braces keep a layer superscript from doubling)."""
+    return Math(f"{x.text}ᵀ", f"{{{x.latex}}}^{{\\top}}")
+
+
+NEG = Math("−", "-")
 C = Math("C", "C")
 C_S = Math("Cₛ", "C_s")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import unicodedata
 from typing import Any
 
 from glassnet.explain.document import Doc, Eq, Heading, Items, Para, Ref, Table
@@ -13,6 +14,11 @@ WIDTH = 92
 
 def _inline(parts: list[Any]) -> str:
     return "".join(p.text if isinstance(p, Math) else str(p) for p in parts)
+
+
+def width(s: str) -> int:
+    """Display width: combining marks (the tilde of h̃, the hat of m̂) take no column."""
+    return sum(not unicodedata.combining(c) for c in s)
 
 
 def format_result(value: Any, precision: int) -> str | list[str]:
@@ -45,8 +51,11 @@ def _table(t: Table, precision: int) -> list[str]:
         return c.text if isinstance(c, Math) else str(c)
 
     rows = [[cell(c) for c in t.header]] + [[cell(c) for c in r] for r in t.rows]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    widths = [max(width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(c + " " * (w - width(c)) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in rows
+    ]
     lines.insert(1, "  ".join("─" * w for w in widths))
     return lines
 
