@@ -1,0 +1,82 @@
+"""``glassnet explain``: a worked solution of an exercise file, or grading of answers."""
+
+from __future__ import annotations
+
+import argparse
+
+EPILOG = """\
+examples:
+  glassnet explain examples/exercises/scalar_chain.yaml
+  glassnet explain examples/exercises/adam_steps.yaml --format markdown > adam.md
+  glassnet explain examples/exercises/minibatch.yaml --format latex --precision 6
+  glassnet explain examples/exercises/two_two_one.yaml --format json
+  glassnet explain examples/exercises/scalar_chain.yaml --check answers.yaml
+
+An answers file maps quantities to numbers, counting layers and steps from 1:
+  loss: 0.288
+  gradients.w1: 2.081
+  steps[1].params.w1: -0.198
+  forward[2].a: 0.24
+  output: {value: 0.24, tol: 0.01}
+
+exit codes: 0 success (all answers correct with --check), 1 some answer incorrect,
+2 the exercise or answers file cannot be used (the message names the place in the file).
+The exercise and JSON formats are documented in docs/explain.md.
+"""
+
+
+def _precision(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer 1..17; got {text!r}") from None
+    if not 1 <= value <= 17:
+        raise argparse.ArgumentTypeError(f"expected an integer 1..17; got {value}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "explain",
+        help="worked solution of a backpropagation exercise (forward, loss, δ, gradients, steps)",
+        description="Work an exercise file (YAML or JSON) through the glassnet engine and print "
+        "the solution step by step: conventions, forward pass, loss, backward pass with δ per "
+        "layer, each gradient by parameter name, and every optimizer step with its state.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", metavar="FILE", help="exercise file (.yaml, .yml or .json)")
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown", "latex", "json"),
+        default="text",
+        help="text (Unicode, default), markdown ($...$ math), latex (a fragment needing "
+        "amsmath) or json (every number at full precision)",
+    )
+    parser.add_argument(
+        "--precision",
+        type=_precision,
+        default=4,
+        metavar="N",
+        help="significant digits in text/markdown/latex (at least N decimals; default 4)",
+    )
+    parser.add_argument(
+        "--check",
+        metavar="ANSWERS",
+        help="grade the answers in this YAML file instead of printing the solution",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from glassnet.explain import explain
+
+    solution = explain(args.file)
+    if args.check:
+        from glassnet.explain.grade import grade
+
+        report = grade(solution, args.check, precision=args.precision)
+        print(report.text, end="")
+        return 0 if report.passed else 1
+    print(solution.render(args.format, args.precision), end="")
+    return 0
