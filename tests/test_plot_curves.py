@@ -64,7 +64,9 @@ def test_several_runs_from_directories_dicts_and_objects(tmp_path):
     np.testing.assert_allclose(r.data["runs"][0]["loss"][1], h1["loss"], rtol=1e-15)
     np.testing.assert_array_equal(r.data["runs"][1]["val_loss"][1], h2["val_loss"])
     assert r.data["metrics"] == ["loss"]
-    assert "SGD — validation" in r.path.read_text()
+    legend = [t.get_text() for t in r.figure.legends[0].get_texts()]
+    assert legend == ["SGD", "Adam", "train", "validation"]  # colour = run, style = split
+    assert "validation" in r.path.read_text()
     # default label: the run directory's name
     r2 = training_curves(run_dir, None, metrics=("loss",))
     assert r2.data["runs"][0]["label"] == "sgd"

@@ -125,7 +125,7 @@ def training_curves(
 
     data_runs: list[dict[str, Any]] = []
     with style.rc():
-        fig = style.new_figure(figsize=(5.2 * len(metrics) + 0.6, 4.0))
+        fig = style.new_figure(figsize=(5.2 * len(metrics) + 0.6, 4.3), layout="constrained")
         axes = fig.subplots(1, len(metrics), squeeze=False)[0]
         for ax, m in zip(axes, metrics, strict=True):
             spans = []
@@ -158,7 +158,8 @@ def training_curves(
             )
             if m == "loss" and use_log:
                 ax.set_yscale("log")
-            ax.legend(loc="best")
+            if len(runs) == 1:
+                ax.legend(loc="best")
             ax.xaxis.get_major_locator().set_params(integer=True)
         for r, name in zip(runs, names, strict=True):
             entry: dict[str, Any] = {"label": name}
@@ -168,6 +169,23 @@ def training_curves(
                     if ep.size:
                         entry[key] = (ep, ys)
             data_runs.append(entry)
+        if len(runs) > 1:  # one legend: colour and marker = run, line style = train / validation
+            from matplotlib.lines import Line2D
+
+            handles = [
+                Line2D([], [], color=style.color(i), marker=style.marker(i), lw=1.6, label=name)
+                for i, name in enumerate(names)
+            ]
+            handles += [
+                Line2D([], [], color="0.3", lw=1.6, ls="-", label="train"),
+                Line2D([], [], color="0.3", lw=1.6, ls="--", label="validation"),
+            ]
+            fig.legend(
+                handles=handles,
+                loc="outside lower center",
+                ncol=min(len(handles), 6),
+                frameon=False,
+            )
         fig.suptitle(
             title
             or ("Training curves" if len(runs) == 1 else f"Training curves of {len(runs)} runs")
