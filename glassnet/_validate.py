@@ -79,19 +79,23 @@ def as_matrix(
 ) -> np.ndarray:
     """Convert ``value`` to a finite 2-D array (samples, columns) of ``dtype``.
 
-    A 1-D input is read as a single sample when ``n_cols`` matches its length, or as one
-    column otherwise.
+    A 1-D input is one sample when its length is ``n_cols``, or one value per sample when
+    ``n_cols`` is 1 (or not given).
     """
     try:
         arr = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise DataError(f"{where}: {what} must be numeric; {exc}.") from None
     if arr.ndim == 1:
-        arr = (
-            arr.reshape(1, -1)
-            if n_cols is not None and arr.shape[0] == n_cols
-            else arr.reshape(-1, 1)
-        )
+        if n_cols is not None and arr.shape[0] == n_cols:
+            arr = arr.reshape(1, -1)
+        elif n_cols is None or n_cols == 1:
+            arr = arr.reshape(-1, 1)
+        else:
+            raise ShapeError(
+                f"{where}: {what} is a 1-D array of length {arr.shape[0]}; expected one sample "
+                f"of {n_cols} features or a 2-D array (samples, {n_cols})."
+            )
     if arr.ndim != 2:
         raise ShapeError(f"{where}: {what} must be 2-D (samples, features); got shape {arr.shape}.")
     if arr.shape[0] == 0:

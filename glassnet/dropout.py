@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validate import check_choice, check_number
-from glassnet.errors import ShapeError
+from glassnet.errors import DataError, ShapeError
 
 Array = np.ndarray
 
@@ -60,7 +60,7 @@ class Dropout:
                 f"(shape {shape} or ({shape[1]},)); got shape {np.shape(mask)}."
             )
         if not np.all((m == 0) | (m == 1)):
-            raise ShapeError(f"{where}: dropout mask entries must be 0 or 1.")
+            raise DataError(f"{where}: dropout mask entries must be 0 or 1.")
         return np.ascontiguousarray(m)
 
     def config(self) -> dict[str, Any]:

@@ -91,8 +91,12 @@ def check_gradients(
     masks: Any = None,
     eps: float = 1e-6,
     tolerance: float = 1e-6,
+    floor: float = 1e-8,
 ) -> GradientCheck:
     """Check ``net.compute_gradients`` against finite differences over every parameter.
+
+    ``floor`` bounds the denominator of the relative error from below, so that entries
+    whose true gradient is (nearly) zero are judged by their absolute error.
 
     Dropout layers need ``masks`` in training mode (fixed masks make the loss a deterministic
     function of θ); without masks the check runs in evaluation mode.
@@ -117,4 +121,4 @@ def check_gradients(
         for s in net.layout
         for k in range(s.stop - s.start)
     )
-    return compare_gradients(numeric, analytic, tolerance, names=names)
+    return compare_gradients(numeric, analytic, tolerance, floor=floor, names=names)

@@ -104,7 +104,7 @@ class Dense:
             self.initial_bias = b
         for arr, what in ((self.initial_weights, "weights"), (self.initial_bias, "bias")):
             if arr is not None and not np.all(np.isfinite(arr)):
-                raise ShapeError(f"{self.describe()}: {what} contain NaN or inf.")
+                raise DataError(f"{self.describe()}: {what} contain NaN or inf.")
         # views bound by Network
         self.W: Array | None = None
         self.b: Array | None = None

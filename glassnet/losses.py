@@ -34,6 +34,11 @@ Array = np.ndarray
 LOG_CLAMP = -100.0
 
 
+def _is_one_hot(t: Array) -> bool:
+    """True when every target row is a one-hot vector (a class index)."""
+    return bool(np.all((t == 0) | (t == 1)) and np.all(t.sum(axis=1) == 1))
+
+
 def _clamped_log(p: Array) -> Array:
     with np.errstate(divide="ignore"):
         return np.maximum(np.log(p), LOG_CLAMP)
@@ -196,6 +201,8 @@ class CrossEntropy(Loss):
 
     ``mean`` divides by N, or by Σ_s w_{t_s} for class-index targets with class weights
     (PyTorch's ``CrossEntropyLoss`` convention; a batch with Σ_s w_{t_s} = 0 is a DataError).
+    Targets are class indices when every row is one-hot, so one-hot probability rows count
+    as class indices (PyTorch would divide those by N).
     Fused path for softmax + probabilities: δ^L = p·Σ_k w_k q_k − w ⊙ q (= a − t without
     weights or smoothing).
     """
@@ -223,7 +230,6 @@ class CrossEntropy(Loss):
                     f"numbers; got {class_weights!r}."
                 )
             self.class_weights = w
-        self._index_targets = False
 
     def prepare_targets(self, t: Any, n_samples: int, n_outputs: int, dtype: np.dtype) -> Array:
         """Class indices (shape (N,) or (N, 1) with n_outputs > 1) or probability rows (N, K)."""
@@ -260,14 +266,12 @@ class CrossEntropy(Loss):
             labels = raw.astype(np.int64)
             onehot = np.zeros((n_samples, n_outputs), dtype=dtype)
             onehot[np.arange(n_samples), labels] = 1
-            self._index_targets = True
             return onehot
         arr = super().prepare_targets(raw, n_samples, n_outputs, dtype)
         if np.any(arr < 0) or not np.allclose(arr.sum(axis=1), 1.0, atol=1e-6):
             raise DataError(
                 "loss 'cross_entropy': probability targets must be non-negative rows summing to 1."
             )
-        self._index_targets = False
         return arr
 
     def _weighted_q(self, t: Array) -> Array:
@@ -284,7 +288,7 @@ class CrossEntropy(Loss):
     def scale(self, t: Array) -> float:
         if self.reduction == "sum":
             return 1.0
-        if self.class_weights is not None and self._index_targets:
+        if self.class_weights is not None and _is_one_hot(t):
             total = float(np.sum(t @ self.class_weights))
             if total <= 0:
                 raise DataError(

@@ -203,7 +203,7 @@ class Network:
                     f"Network.set_params: {name} must have shape {slot.shape}; got {arr.shape}."
                 )
             if not np.all(np.isfinite(arr)):
-                raise ShapeError(f"Network.set_params: {name} contains NaN or inf.")
+                raise DataError(f"Network.set_params: {name} contains NaN or inf.")
             checked[name] = arr
         for name, arr in checked.items():
             self.param_view(name)[...] = arr
@@ -236,6 +236,13 @@ class Network:
                 f"Network: masks must have one entry per layer ({len(self.layers)}); "
                 f"got {len(masks)}."
             )
+        if masks is not None:
+            for l, (layer, mask) in enumerate(zip(self.layers, masks, strict=True), start=1):
+                if mask is not None and layer.dropout is None:
+                    raise ConfigError(
+                        f"Network: a dropout mask was given for layer {l} ({layer.describe()}), "
+                        "which has no dropout."
+                    )
         rng = self.rng if rng is None else rng
         records = []
         for l, layer in enumerate(self.layers, start=1):
@@ -287,6 +294,8 @@ class Network:
         of the network's dtype (the training loop validates once, not per batch).
         """
         loss = get_loss(loss)
+        if validate:
+            self.check_loss(loss)
         p = self.forward_pass(x, train=train, masks=masks, rng=rng, validate=validate)
         y = p.output
         if validate:
@@ -309,6 +318,24 @@ class Network:
         if regularization is not None and regularization.active:
             self._add_penalty(p, regularization, y.shape[0])
         return p
+
+    def check_loss(self, loss: str | Mapping[str, Any] | Loss) -> Loss:
+        """Refuse loss/output pairs that cannot give a finite loss; return the Loss.
+
+        Dropout on the output layer scales or zeroes probabilities, so a loss on
+        probabilities (binary cross-entropy, cross-entropy without ``from_logits``) would
+        take log(0) or log of a negative number.
+        """
+        loss = get_loss(loss)
+        out = self.layers[-1]
+        on_probabilities = loss.name != "squared_error" and not getattr(loss, "from_logits", False)
+        if out.dropout is not None and on_probabilities:
+            raise ConfigError(
+                f"Network: the output layer ({out.describe()}) has dropout, so its outputs are "
+                f"not probabilities and loss {loss.name!r} is undefined; put dropout on a "
+                "hidden layer."
+            )
+        return loss
 
     def _backward(self, p: Pass, delta_L: Array | None, input_grad: bool) -> None:
         scale = p.scale

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validate import check_choice, check_number
+from glassnet.errors import ConfigError
 
 Array = np.ndarray
 
@@ -35,6 +36,11 @@ class Regularization:
         check_number("Regularization", "l2", self.l2, low=0.0)
         check_number("Regularization", "l1", self.l1, low=0.0)
         check_choice("Regularization", "convention", self.convention, ["half", "full"])
+        for what in ("include_bias", "divide_by_batch"):
+            if not isinstance(getattr(self, what), (bool, np.bool_)):
+                raise ConfigError(
+                    f"Regularization: {what} must be True or False; got {getattr(self, what)!r}."
+                )
 
     @property
     def active(self) -> bool:

@@ -46,7 +46,7 @@ X = np.ones((2, 2))
     ("x", "fragments"),
     [
         (np.ones((4, 5)), ["Network", "inputs x", "5 columns", "2 were expected", "(4, 5)"]),
-        (np.ones(3), ["Network", "inputs x", "1 columns", "2 were expected"]),
+        (np.ones(3), ["Network", "inputs x", "1-D array of length 3", "one sample of 2 features"]),
         (np.ones((2, 2, 2)), ["Network", "inputs x", "2-D", "(2, 2, 2)"]),
         (np.ones((0, 2)), ["Network", "inputs x", "no samples", "(0, 2)"]),
         (7.0, ["Network", "inputs x", "2-D", "()"]),
@@ -503,3 +503,25 @@ def test_compare_gradients_with_different_shapes():
         "(2,)",
         "(3,)",
     )
+
+
+def test_a_mask_for_a_layer_without_dropout_is_refused():
+    net = gn.Network([gn.Dense(2, 3, "relu"), gn.Dense(3, 1)], dtype="float64", seed=0)
+    with pytest.raises(gn.ConfigError, match="layer 1 .* has no dropout"):
+        net.forward_pass(np.ones((1, 2)), train=True, masks=[[1, 0, 1], None])
+
+
+@pytest.mark.parametrize(
+    "loss", ["cross_entropy", "binary_cross_entropy", {"name": "binary_cross_entropy"}]
+)
+def test_dropout_on_an_output_layer_with_a_probability_loss_is_refused(loss):
+    act = "softmax" if loss == "cross_entropy" else "sigmoid"
+    net = gn.Network([gn.Dense(2, 2, act, dropout=0.5)], dtype="float64", seed=0)
+    with pytest.raises(gn.ConfigError, match="output layer .* has dropout"):
+        net.compute_gradients(np.ones((1, 2)), [[1, 0]] if act == "sigmoid" else [0], loss)
+
+
+def test_dropout_on_an_output_layer_with_squared_error_is_fine():
+    net = gn.Network([gn.Dense(2, 2, "sigmoid", dropout=0.5)], dtype="float64", seed=0)
+    p = net.compute_gradients(np.ones((1, 2)), [[1, 0]], "squared_error", masks=[[1, 0]])
+    assert np.isfinite(p.loss)

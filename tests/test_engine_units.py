@@ -169,8 +169,11 @@ def test_cross_entropy_weighted_mean_divides_by_the_weights_of_the_labels():
     t = ce.prepare_targets([0, 2, 2], 3, 3, np.dtype(np.float64))
     np.testing.assert_array_equal(t, [[1, 0, 0], [0, 0, 1], [0, 0, 1]])
     assert ce.scale(t) == pytest.approx(1 / (1 + 4 + 4))
-    # probability targets: mean over samples, as torch.nn.CrossEntropyLoss
+    # one-hot rows count as class indices, whichever way they were given
     t = ce.prepare_targets([[1, 0, 0], [0, 0, 1], [0, 0, 1]], 3, 3, np.dtype(np.float64))
+    assert ce.scale(t) == pytest.approx(1 / (1 + 4 + 4))
+    # probability targets: mean over samples, as torch.nn.CrossEntropyLoss
+    t = ce.prepare_targets([[0.5, 0.5, 0], [0, 0, 1], [0, 0, 1]], 3, 3, np.dtype(np.float64))
     assert ce.scale(t) == pytest.approx(1 / 3)
 
 
