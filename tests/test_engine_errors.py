@@ -507,7 +507,7 @@ def test_compare_gradients_with_different_shapes():
 
 def test_a_mask_for_a_layer_without_dropout_is_refused():
     net = gn.Network([gn.Dense(2, 3, "relu"), gn.Dense(3, 1)], dtype="float64", seed=0)
-    with pytest.raises(gn.ConfigError, match="layer 1 .* has no dropout"):
+    with pytest.raises(gn.ConfigError, match=r"layer 1 .* has no dropout"):
         net.forward_pass(np.ones((1, 2)), train=True, masks=[[1, 0, 1], None])
 
 
@@ -517,7 +517,7 @@ def test_a_mask_for_a_layer_without_dropout_is_refused():
 def test_dropout_on_an_output_layer_with_a_probability_loss_is_refused(loss):
     act = "softmax" if loss == "cross_entropy" else "sigmoid"
     net = gn.Network([gn.Dense(2, 2, act, dropout=0.5)], dtype="float64", seed=0)
-    with pytest.raises(gn.ConfigError, match="output layer .* has dropout"):
+    with pytest.raises(gn.ConfigError, match=r"output layer .* has dropout"):
         net.compute_gradients(np.ones((1, 2)), [[1, 0]] if act == "sigmoid" else [0], loss)
 
 
