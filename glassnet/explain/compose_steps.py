@@ -14,6 +14,7 @@ from glassnet.explain.notation import (
     Math,
     cat,
     frac,
+    latex_escape,
     number,
     paren,
     partial,
@@ -99,12 +100,18 @@ def _ema(doc: Doc, st: _Step, field: str, rate: Math, rate_v: Math, g: tuple, sq
     )
 
 
+def _eta(doc: Doc, k: int) -> Math:
+    """η, or η⁽ᵏ⁾ when a schedule changes it from step to step."""
+    eta = Math("η", r"\eta")
+    return at_step(eta, k) if doc.data["conventions"].get("schedule") else eta
+
+
 def _update(doc: Doc, st: _Step, f: Math, x: Math) -> None:
     th = sym(st.name)
     doc.eq(
         at_step(th, st.k),
         [
-            cat(at_step(th, st.k - 1), MINUS_OP, Math("η·", r"\eta "), f),
+            cat(at_step(th, st.k - 1), MINUS_OP, _eta(doc, st.k), DOT, f),
             cat(doc.num(st.theta_prev), MINUS_OP, doc.op(f"steps[{st.k}].lr"), DOT, x),
         ],
         f"steps[{st.k}].params.{st.name}",
@@ -283,9 +290,10 @@ def compose_steps(doc: Doc) -> None:
     for k in range(1, n_steps + 1):
         doc.subsection(f"Step {k}")
         if d["conventions"].get("schedule"):
+            name = d["conventions"]["schedule"]["name"]
             doc.eq(
-                Math("η", r"\eta"),
-                [Math(f"schedule({k - 1})", rf"\mathrm{{schedule}}({k - 1})")],
+                at_step(Math("η", r"\eta"), k),
+                [Math(f"{name}({k - 1})", rf"\mathrm{{{latex_escape(name)}}}({k - 1})")],
                 f"steps[{k}].lr",
             )
         elif k == 1:

@@ -12,7 +12,7 @@ Every error raises :class:`~glassnet.errors.ExerciseError` naming the path insid
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -92,21 +92,15 @@ class Exercise:
         """The schedule object, or None (the optimizer's lr at every step)."""
         if self.schedule is None:
             return None
-        try:
-            from glassnet.schedules import get_schedule
-        except ImportError:
-            raise ExerciseError(
-                "train.schedule: learning-rate schedules are not available in this glassnet "
-                "installation (glassnet.schedules is missing)."
-            ) from None
+        from glassnet.schedules import get_schedule
+
         spec = dict(self.schedule)
         name = spec.pop("name")
-        spec.setdefault("lr", self.optimizer.get("lr", self.make_optimizer().lr))
-        return get_schedule(name, **spec)
-
-    def with_spec(self, **changes: Any) -> Exercise:
-        """A copy with some fields replaced (used to simulate classic mistakes)."""
-        return replace(self, **changes)
+        spec.setdefault("lr", self.make_optimizer().lr)
+        try:
+            return get_schedule(name, **spec)
+        except GlassnetError as exc:
+            chk.relay("train.schedule", exc)
 
 
 def load_exercise(source: Any) -> Exercise:
@@ -152,7 +146,7 @@ def _parse(raw: dict[str, Any], origin: str) -> Exercise:
     x, t = _data(raw["data"], net, loss)
     masks = _masks(net_spec, net, x.shape[0])
     optimizer, schedule, steps = _train(train)
-    return Exercise(
+    ex = Exercise(
         origin,
         raw,
         title,
@@ -173,6 +167,8 @@ def _parse(raw: dict[str, Any], origin: str) -> Exercise:
         schedule,
         steps,
     )
+    ex.make_schedule()  # validates train.schedule
+    return ex
 
 
 def _text(path: str, value: Any) -> str | None:
@@ -214,6 +210,14 @@ def _loss(value: Any, net_spec: NetworkSpec) -> tuple[Loss, Regularization | Non
         need = "identity" if loss.from_logits else "softmax"
     elif loss.name == "binary_cross_entropy":
         need = "identity" if loss.from_logits else "sigmoid"
+    last = net_spec.layers[-1]
+    if need is not None and need != "identity" and last.dropout is not None:
+        chk.fail(
+            f"{last.path}.dropout",
+            f"{loss.name} works on probabilities, and dropout on the output layer would scale "
+            "or zero them; put dropout on a hidden layer (or use from_logits: true with an "
+            "identity output layer).",
+        )
     if need is not None and out != need:
         form = "logits (from_logits: true)" if need == "identity" else "probabilities"
         chk.fail(
@@ -351,7 +355,7 @@ def _optimizer_only(raw, origin, title, description, params, train) -> Exercise:
     if "steps" in train and chk.as_int("train.steps", train["steps"], low=1) != steps:
         chk.fail("train.steps", f"is {train['steps']} but train.gradients has {steps} steps.")
     theta = np.array([params[n] for n in names], dtype=np.float64)
-    return Exercise(
+    ex = Exercise(
         origin,
         raw,
         title,
@@ -364,3 +368,5 @@ def _optimizer_only(raw, origin, title, description, params, train) -> Exercise:
         steps=steps,
         gradients=np.array(grads, dtype=np.float64),
     )
+    ex.make_schedule()  # validates train.schedule
+    return ex

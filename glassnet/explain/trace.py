@@ -87,7 +87,8 @@ def conventions(ex: Exercise) -> dict[str, Any]:
         ]
         conv["output_rule"] = "general"
     conv["optimizer"] = None if ex.optimizer is None else ex.make_optimizer().config()
-    conv["schedule"] = ex.schedule
+    sched = ex.make_schedule() if ex.optimizer is not None else None
+    conv["schedule"] = None if sched is None else sched.config()
     return conv
 
 
@@ -296,14 +297,19 @@ def run(
             step["masks"] = found["masks"]
         data["steps"].append(step)
     if net is not None and data["steps"]:  # the loss at the parameters after the last step
+        masks = _draw_masks(ex, net, rngs)
         p = net.compute_gradients(
             ex.x,
             ex.t,
             ex.loss,
             regularization=ex.regularization,
             train=True,
-            masks=_draw_masks(ex, net, rngs),
+            masks=masks,
             fused=False,
         )
         data["final"] = {"output": _f(p.output), "loss": float(p.loss)}
+        if masks is not None and any(s.mask_seed is not None for s in ex.net_spec.layers):
+            data["final"]["masks"] = {
+                str(rec.layer): _f(rec.mask) for rec in p.layers if rec.mask is not None
+            }
     return {k: data[k] for k in ORDER if k in data}
