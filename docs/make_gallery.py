@@ -81,9 +81,9 @@ def network_dropout() -> None:
         x=x,
         targets=[1, 0],
         loss="cross_entropy",
-        masks=[[1, 0, 1, 0], None],
+        masks=[[0, 1, 1, 0], None],
         gradients=False,
-        title="3-4-2 network in training, dropout mask (1, 0, 1, 0) on layer 1",
+        title="3-4-2 network in training, dropout mask (0, 1, 1, 0) on layer 1",
     )
 
 

@@ -31,7 +31,7 @@ def _collection(fig, gid):
 
 def _small_net():
     return gn.Network(
-        [gn.Dense(2, 3, "sigmoid"), gn.Dense(3, 2, "softmax", dropout=0.3)],
+        [gn.Dense(2, 3, "sigmoid", dropout=0.3), gn.Dense(3, 2, "softmax")],
         dtype="float64",
         seed=1,
     )
@@ -66,14 +66,15 @@ def test_gradient_labels_are_the_backward_pass_and_masks_mark_dropped_units(tmp_
     x = np.array([[0.5, -1.0], [1.0, 2.0]])
     t = np.array([0, 1])
     r = plot_network(
-        net, tmp_path / "g.svg", x=x, targets=t, loss="cross_entropy", masks=[None, [1, 0]]
+        net, tmp_path / "g.svg", x=x, targets=t, loss="cross_entropy", masks=[[1, 0, 1], None]
     )
     ref = _small_net()
-    ref.compute_gradients(x, t, "cross_entropy", train=True, masks=[None, [1, 0]])
+    ref.compute_gradients(x, t, "cross_entropy", train=True, masks=[[1, 0, 1], None])
     for name in ref.param_names:
         np.testing.assert_array_equal(r.data["gradients"][name], ref.grad_view(name))
     assert r.data["gradient_labels"] and r.data["weight_labels"]
-    assert r.data["dropped"][2].tolist() == [1] and r.data["dropped"][1] is None
+    assert r.data["dropped"][1].tolist() == [1] and r.data["dropped"][2] is None
+    assert r.data["dropped"][0] is None  # the input layer has no mask
     svg = r.path.read_text()
     g = ref.grad_view("W1")[0, 0]
     assert f"∂ {g:.3g}" in svg  # the label text is the gradient

@@ -59,3 +59,10 @@ def test_palette_is_okabe_ito_and_maps_are_colour_blind_safe():
     assert style.DIVERGING == "RdBu_r" and style.SEQUENTIAL == "cividis"
     assert style.text_color_for((1.0, 1.0, 1.0)) == "black"
     assert style.text_color_for(np.array([0.0, 0.0, 0.2])) == "white"
+
+
+def test_weight_colours_keep_the_sign_and_show_zero_on_white():
+    cmap = style.weight_cmap()
+    blue, middle, red = cmap(0.0), cmap(0.5), cmap(1.0)
+    assert blue[2] > blue[0] and red[0] > red[2]  # blue < 0 < red
+    assert max(middle[:3]) < 0.9  # not white: an edge of weight 0 is still drawn

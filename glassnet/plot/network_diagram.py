@@ -248,7 +248,7 @@ def _draw_units(
     wnorm = mpl.colors.Normalize(-wmax, wmax)
     lc = LineCollection(
         segs,
-        cmap=style.DIVERGING,
+        cmap=style.weight_cmap(),
         norm=wnorm,
         linewidths=0.6 + 3.4 * np.abs(values_arr) / wmax,
         zorder=1,
@@ -285,7 +285,9 @@ def _draw_units(
             if activations is not None:
                 v = activations[l][i]
                 tc = style.text_color_for(cmap(anorm(v)))
-                ax.text(cx, cy, _fmt(v), ha="center", va="center", fontsize=7.5, color=tc, zorder=4)
+                text = _fmt(v)
+                size = 7.5 if len(text) <= 5 else 6.5
+                ax.text(cx, cy, text, ha="center", va="center", fontsize=size, color=tc, zorder=4)
             else:
                 name_ = f"x{i + 1}" if l == 0 else f"{i + 1}"
                 ax.text(cx, cy, name_, ha="center", va="center", fontsize=8, zorder=4)
@@ -318,11 +320,13 @@ def _draw_units(
                     )
                 )
                 ax.plot(
-                    [cx - r * 0.8, cx + r * 0.8],
-                    [cy - r * 0.8, cy + r * 0.8],
+                    cx + r * 0.95,
+                    cy + r * 0.95,
+                    "X",
                     color=style.OKABE_ITO["vermillion"],
-                    lw=1.4,
-                    zorder=5,
+                    mec="white",
+                    ms=9,
+                    zorder=6,
                 )
     top = max(c[:, 1].max() for c in centres)
     bottom = min(c[:, 1].min() for c in centres)
@@ -334,8 +338,8 @@ def _draw_units(
     ax.set_ylim(bottom - r - 1.1, top + r + 1.25)
 
     handles = [
-        Line2D([], [], color=mpl.colormaps[style.DIVERGING](0.9), lw=2.5, label="weight > 0"),
-        Line2D([], [], color=mpl.colormaps[style.DIVERGING](0.1), lw=2.5, label="weight < 0"),
+        Line2D([], [], color=style.weight_cmap()(0.9), lw=2.5, label="weight > 0"),
+        Line2D([], [], color=style.weight_cmap()(0.1), lw=2.5, label="weight < 0"),
     ]
     if show_weights:
         handles.append(
@@ -352,9 +356,10 @@ def _draw_units(
                 [],
                 color=style.OKABE_ITO["vermillion"],
                 ls="--",
-                marker="o",
-                mfc="none",
-                label="dropped by the mask",
+                marker="X",
+                mec="white",
+                ms=9,
+                label="dropped by the mask (m = 0)",
             )
         )
     ax.legend(

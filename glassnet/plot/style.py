@@ -6,8 +6,9 @@ Colours
   distinguishable with every common colour-vision deficiency; lines also differ by
   line style and marker, so a picture still reads in grey scale.
 * Signed values (weights, gradients) use the diverging ColorBrewer map ``RdBu_r``
-  (colour-blind safe): **blue < 0 < red**, white at 0, symmetric limits; the colourbar
-  says so.
+  (colour-blind safe): **blue < 0 < red**, symmetric limits; the colourbar says so. Network
+  edges use :func:`weight_cmap`, the same map with a light grey instead of white at 0, so
+  that tiny weights remain visible.
 * Unsigned magnitudes (activations, counts, probabilities of one class) use ``cividis``,
   optimised for colour-vision deficiencies and monotone in lightness.
 
@@ -101,6 +102,19 @@ def new_figure(figsize: tuple[float, float] = (6.4, 4.8), **kwargs: Any) -> Any:
     fig = Figure(figsize=figsize, **kwargs)
     FigureCanvasAgg(fig)
     return fig
+
+
+def weight_cmap() -> Any:
+    """``RdBu_r`` with its white centre tinted grey, so that edges of weight ≈ 0 stay
+    visible on a white background (blue < 0 < red is unchanged)."""
+    import matplotlib as mpl
+    import numpy as np
+
+    t = np.linspace(0.0, 1.0, 256)
+    rgba = mpl.colormaps[DIVERGING](t)
+    near = (1.0 - np.abs(2.0 * t - 1.0)) ** 3 * 0.35  # weight of the grey, 0.35 at w = 0
+    rgba[:, :3] = rgba[:, :3] * (1.0 - near[:, None]) + 0.55 * near[:, None]
+    return mpl.colors.ListedColormap(rgba, name="glassnet_weights")
 
 
 def text_color_for(rgba: Any) -> str:
