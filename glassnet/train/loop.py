@@ -19,38 +19,22 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from glassnet._validate import as_matrix, check_number
-from glassnet.errors import ConfigError, TrainingError
+from glassnet._validate import check_number
+from glassnet.errors import TrainingError
 from glassnet.train import tasks
 from glassnet.train.callbacks import CallbackList, ProgressBar, TerminateOnNaN
 from glassnet.train.callbacks.base import Callback
+from glassnet.train.data import Arrays, prepare_data
 from glassnet.train.history import History
 from glassnet.train.inference import EVAL_BATCH, scores
 from glassnet.train.metrics import ADDITIVE, batch_sum
 from glassnet.train.run import _KEEP, EpochState, TrainingRun, make_run, resolve_schedule
 
 Array = np.ndarray
-
-
-@dataclass
-class Arrays:
-    """Checked inputs X (N, n_in), prepared targets T (N, n_out) and true labels (or None)."""
-
-    X: Array
-    T: Array
-    labels: Array | None
-
-    @property
-    def n(self) -> int:
-        return int(self.X.shape[0])
-
-    def take(self, idx: Array) -> Arrays:
-        return Arrays(self.X[idx], self.T[idx], None if self.labels is None else self.labels[idx])
 
 
 class _DivergedError(Exception):
@@ -106,7 +90,7 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
     run = make_run(net, loss=loss, optimizer=optimizer, lr=lr, batch_size=batch_size,
                    schedule_unit=schedule_unit, regularization=regularization, metrics=metrics,
                    task=task, info=info)
-    train, val = _prepare_data(net, run, X, y, validation_data, validation_split)
+    train, val = prepare_data(net, run, X, y, validation_data, validation_split)
     cbs = CallbackList(_with_progress(callbacks or [], verbose))
     n_batches = -(-train.n // run.batch_size)
     run.params = {"epochs": run.epoch + epochs, "n_batches": n_batches, "n_train": train.n,
@@ -260,38 +244,6 @@ def _with_progress(callbacks: Sequence[Callback], verbose: int) -> list[Callback
     if verbose > 0 and not any(isinstance(cb, ProgressBar) for cb in items):
         items.append(ProgressBar(verbose=verbose))
     return items
-
-
-def _arrays(net: Any, run: TrainingRun, X: Any, y: Any, what: str) -> Arrays:
-    Xm = as_matrix("fit", f"{what} inputs X", X, net.dtype, n_cols=net.n_inputs)
-    T = run.loss.prepare_targets(y, Xm.shape[0], net.n_outputs, net.dtype)
-    return Arrays(Xm, T, tasks.target_labels(run.task, T))
-
-
-def _prepare_data(net: Any, run: TrainingRun, X: Any, y: Any, validation_data: Any,
-                  validation_split: float) -> tuple[Arrays, Arrays | None]:
-    """Check X and y once and prepare the targets once; split off validation data."""
-    split = check_number("fit", "validation_split", validation_split, low=0.0, high=1.0,
-                         high_open=True)
-    train = _arrays(net, run, X, y, "training")
-    if validation_data is not None:
-        if split > 0:
-            raise ConfigError("fit: give validation_data or validation_split, not both.")
-        if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
-            raise ConfigError("fit: validation_data must be a pair (X_val, y_val).")
-        return train, _arrays(net, run, *validation_data, "validation")
-    if split == 0:
-        return train, None
-    from glassnet.datasets.preprocessing import stratified_split
-
-    seeded = isinstance(net.seed, int | np.integer)
-    rng = np.random.default_rng([int(net.seed), 0x5EED]) if seeded else net.rng
-    strata = train.labels if train.labels is not None else train.T
-    keep, held = stratified_split(strata, split, rng)
-    if keep.size == 0 or held.size == 0:
-        raise ConfigError(f"fit: validation_split={split} leaves no training or validation "
-                          f"samples out of {train.n}.")
-    return train.take(keep), train.take(held)
 
 
 @contextlib.contextmanager

@@ -111,6 +111,34 @@ def _configure(config_file: str | None, flags: Mapping[str, Any], resume: str | 
     return cfg, net, given
 
 
+def _fit_options(cfg: Mapping[str, Any], run: Any, given: set[str], info: dict[str, Any],
+                 epochs: int) -> dict[str, Any]:
+    """``fit``'s keyword arguments for a configuration; names are checked here, before any
+    file is written (a resumed run keeps its optimizer state unless it is reconfigured)."""
+    from glassnet.losses import get_loss
+    from glassnet.train.run import resolve_optimizer, resolve_schedule
+
+    options: dict[str, Any] = {
+        "epochs": epochs, "batch_size": cfg["batch_size"], "verbose": cfg["verbose"],
+        "validation_split": cfg["val_split"], "info": info,
+        "regularization": cfg["l2"] or None, "schedule_unit": cfg["schedule_unit"],
+        "schedule": None if not cfg["schedule"] else
+        {"name": cfg["schedule"], **cfg["schedule_options"]},
+    }
+    if run is None or given & {"optimizer", "optimizer_options"}:
+        options["optimizer"] = {"name": cfg["optimizer"], **cfg["optimizer_options"]}
+    if run is None or given & {"optimizer", "optimizer_options", "lr"}:
+        options["lr"] = cfg["lr"]  # alone: the resumed optimizer keeps its state
+    if run is None:
+        options["loss"] = cfg["loss"]
+        if cfg["loss"] is not None:
+            get_loss(cfg["loss"])
+    optimizer = (resolve_optimizer(options["optimizer"], cfg["lr"], None)
+                 if "optimizer" in options else run.optimizer)
+    resolve_schedule(options["schedule"], optimizer, length=1)
+    return options
+
+
 def train_run(config_file: str | None = None, flags: Mapping[str, Any] | None = None,
               out: str | os.PathLike[str] | None = None, resume: str | None = None) -> int:
     """Run ``glassnet train``; returns the exit code (0, 1 diverged, 130 interrupted)."""
@@ -131,39 +159,27 @@ def train_run(config_file: str | None = None, flags: Mapping[str, Any] | None = 
         stats = net.training_state.info.get("standardize")
     info = data_info(cfg, ds, stats)
     X_train, X_test = standardize(info, ds.X_train), standardize(info, ds.X_test)
+    run = getattr(net, "training_state", None)
+    epochs = cfg["epochs"] - (run.epoch if run is not None else 0)
+    options = _fit_options(cfg, run, given, info, max(epochs, 0))
+    if epochs <= 0 and not (run is not None and run.epoch_state is not None):
+        print(f"glassnet train: already trained {run.epoch} epochs (--epochs {cfg['epochs']}); "
+              "nothing to do.", file=sys.stderr)
+        return 0
     out_dir.mkdir(parents=True, exist_ok=True)
     run_config.write_file(cfg, out_dir / "config.yaml")
     print(f"glassnet train: {ds.summary()}\n  {describe(cfg, net)}\n  run directory {out_dir}",
           file=sys.stderr)
-
-    run = getattr(net, "training_state", None)
-    epochs = cfg["epochs"] - (run.epoch if run is not None else 0)
-    callbacks: list[Any] = [ModelCheckpoint(out_dir / CHECKPOINT), CSVLogger(
+    options["callbacks"] = [ModelCheckpoint(out_dir / CHECKPOINT), CSVLogger(
         out_dir / "history.csv"), JSONLogger(out_dir / "history.json")]
     if cfg["early_stopping"]:
-        callbacks.append(EarlyStopping("val_loss", patience=cfg["early_stopping"]))
-    resumed = run is not None
-    options: dict[str, Any] = {
-        "epochs": max(epochs, 0), "batch_size": cfg["batch_size"], "callbacks": callbacks,
-        "verbose": cfg["verbose"], "validation_split": cfg["val_split"], "info": info,
-        "regularization": cfg["l2"] or None, "schedule_unit": cfg["schedule_unit"],
-        "schedule": None if not cfg["schedule"] else
-        {"name": cfg["schedule"], **cfg["schedule_options"]},
-    }
-    if not resumed or given & {"optimizer", "optimizer_options", "lr"}:
-        options["optimizer"] = {"name": cfg["optimizer"], **cfg["optimizer_options"]}
-        options["lr"] = cfg["lr"]
-    if not resumed:
-        options["loss"] = cfg["loss"]
-    if epochs <= 0 and not (resumed and run.epoch_state is not None):
-        print(f"glassnet train: already trained {run.epoch} epochs (--epochs {cfg['epochs']}); "
-              "nothing to do.", file=sys.stderr)
-        return 0
+        options["callbacks"].append(EarlyStopping("val_loss", patience=cfg["early_stopping"]))
     try:
         history = net.fit(X_train, ds.y_train, **options)
     except TrainingError as exc:
-        print(f"glassnet train: error: {exc} The last good checkpoint is "
-              f"{out_dir / CHECKPOINT}.", file=sys.stderr)
+        ck = out_dir / CHECKPOINT
+        note = f" The last good checkpoint is {ck}." if ck.exists() else ""
+        print(f"glassnet train: error: {exc}{note}", file=sys.stderr)
         return 1
     run = net.training_state
     if ds.X_test.shape[0]:
