@@ -16,6 +16,7 @@ from glassnet.explain.notation import (
     layer_sup,
     number,
     paren,
+    squared,
     sub_text,
     sym,
     tilde,
@@ -304,7 +305,7 @@ def _penalty(doc: Doc, v: NetView, reg: dict) -> None:
         half = reg["convention"] == "half"
         coef = cat(number(lam, doc.precision), Math("/2", "/2") if half else "", by_n)
         sq = Math("²", "^2")
-        f = join([cat(sym(w), sq) for w in names], PLUS) if small else Math("Σw²", r"\sum w^2")
+        f = join([squared(sym(w)) for w in names], PLUS) if small else Math("Σw²", r"\sum w^2")
         parts_f.append(
             cat(
                 Math("(λ/2)" if half else "λ", r"\frac{\lambda}{2}" if half else r"\lambda"),

@@ -13,6 +13,7 @@ from glassnet.explain.formulas import (
     optimizer_title,
 )
 from glassnet.explain.notation import (
+    DOT,
     MINUS,
     Math,
     cat,
@@ -32,7 +33,7 @@ def loss_convention(loss: dict[str, Any], n: int, precision: int) -> list[str | 
         factor = (
             Math("½·", r"\tfrac{1}{2}")
             if c == 0.5
-            else (Math("", "") if c == 1 else cat(number(c, precision), "·"))
+            else (Math("", "") if c == 1 else cat(number(c, precision), DOT))
         )
         what: list[str | Math] = [
             "squared error ",

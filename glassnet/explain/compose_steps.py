@@ -19,6 +19,8 @@ from glassnet.explain.notation import (
     paren,
     partial,
     sqrt,
+    squared,
+    sup_latex,
     sup_text,
     sym,
 )
@@ -38,7 +40,7 @@ STATE_SYMBOLS = {
 
 def at_step(x: Math, k: int) -> Math:
     """``x⁽ᵏ⁾`` / ``x^{(k)}``."""
-    return Math(f"{x.text}{sup_text(f'({k})')}", f"{{{x.latex}}}^{{({k})}}")
+    return Math(f"{x.text}{sup_text(f'({k})')}", sup_latex(x.latex, f"({k})"))
 
 
 def state_sym(field: str, name: str, k: int | None = None) -> Math:
@@ -171,7 +173,7 @@ def _rmsprop(doc: Doc, st: _Step, cfg: dict) -> None:
     v_f, v_x = state_sym("v", st.name, st.k), doc.op(st.state("v"))
     if cfg["centered"]:
         _ema(doc, st, "g_avg", *alpha, g, False)
-        v_f = cat(v_f, MINUS_OP, state_sym("g_avg", st.name, st.k), SQ)
+        v_f = cat(v_f, MINUS_OP, squared(state_sym("g_avg", st.name, st.k)))
         v_x = cat(v_x, MINUS_OP, doc.op(st.state("g_avg")), SQ)
     eps, eps_v = Math("ε", r"\varepsilon"), _c(cfg, "eps", doc)
     if cfg["eps_inside_sqrt"]:

@@ -19,6 +19,7 @@ from glassnet.explain.notation import (
     number,
     paren,
     sqrt,
+    squared,
     symbol,
 )
 
@@ -125,7 +126,7 @@ def fprime_symbolic(cfg: Mapping[str, Any], unit: Math, z: Math) -> Math:
     if name == "sigmoid":
         return cat(unit, paren(cat("1", Math(f" {MINUS} ", " - "), unit)))
     if name == "tanh":
-        return paren(cat("1", Math(f" {MINUS} ", " - "), unit, Math("²", "^2")))
+        return paren(cat("1", Math(f" {MINUS} ", " - "), squared(unit)))
     if name == "identity":
         return Math("1", "1")
     if name == "zero":

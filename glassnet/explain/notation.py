@@ -373,7 +373,7 @@ def partial(of: Math | str, wrt: Math | str) -> Math:
 
 def sample_sup(x: Math, s: int) -> Math:
     """``x⁽²⁾`` / ``x^{(2)}``: the value for sample s."""
-    return Math(f"{x.text}{sup_text(f'({s})')}", f"{{{x.latex}}}^{{({s})}}")
+    return Math(f"{x.text}{sup_text(f'({s})')}", sup_latex(x.latex, f"({s})"))
 
 
 def layer_sup(x: str, latex_x: str, l: int | str) -> Math:
@@ -381,9 +381,25 @@ def layer_sup(x: str, latex_x: str, l: int | str) -> Math:
     return Math(f"{x}{sup_text(f'({l})')}", f"{latex_x}^{{({l})}}")
 
 
+_ACCENTS = ("\\tilde", "\\hat", "\\bar")
+
+
+def sup_latex(base: str, script: str) -> str:
+    """``{base}^{script}``: braces keep an existing superscript of ``base`` from doubling; a
+    base holding an accent (TeX unwraps a group that is a single accent) also gets ``{}``."""
+    if "^" in base and any(a in base for a in _ACCENTS):
+        return f"{{{base}}}{{}}^{{{script}}}"
+    return f"{{{base}}}^{{{script}}}"
+
+
+def squared(x: Math) -> Math:
+    """``x²``."""
+    return Math(f"{x.text}²", sup_latex(x.latex, "2"))
+
+
 def transpose(x: Math) -> Math:
-    """``Wᵀ`` / ``{W}^{\\top}`` (braces keep a layer superscript from doubling)."""
-    return Math(f"{x.text}ᵀ", f"{{{x.latex}}}^{{\\top}}")
+    """``Wᵀ``."""
+    return Math(f"{x.text}ᵀ", sup_latex(x.latex, "\\top"))
 
 
 NEG = Math("−", "-")

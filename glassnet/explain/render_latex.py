@@ -12,12 +12,28 @@ HEADINGS = {1: r"\section*{%s}", 2: r"\subsection*{%s}", 3: r"\subsubsection*{%s
 ONE_LINE = 70  # longer chains are split over lines with align*
 
 
+# a safety net for math: symbols that slipped into LaTeX strings as Unicode
+_MATH_ASCII = str.maketrans({"·": r" \cdot ", "−": "-", "²": "^2", "…": r"\dots ", "ₛ": "_s"})
+
+
+def math(latex: str) -> str:
+    """Math-mode LaTeX made ASCII (pdflatex without extra packages)."""
+    out = latex.translate(_MATH_ASCII)
+    return out if out.isascii() else "".join(c if c.isascii() else "?" for c in out)
+
+
 def _inline(parts: list[Any]) -> str:
-    return "".join(f"${p.latex}$" if isinstance(p, Math) else latex_escape(str(p)) for p in parts)
+    return "".join(
+        f"${math(p.latex)}$" if isinstance(p, Math) else latex_escape(str(p)) for p in parts
+    )
 
 
 def _eq(eq: Eq, precision: int) -> list[str]:
-    chain = [eq.lhs.latex, *[s.latex for s in eq.steps], result_latex(eq.result, precision)]
+    chain = [
+        math(eq.lhs.latex),
+        *[math(s.latex) for s in eq.steps],
+        result_latex(eq.result, precision),
+    ]
     note = rf" \quad \text{{({latex_escape(eq.note)})}}" if eq.note else ""
     if sum(len(c) for c in chain) <= ONE_LINE or len(chain) == 2:
         return [r"\[ " + " = ".join(chain) + note + r" \]"]
@@ -31,7 +47,7 @@ def _cell(c: Any, precision: int) -> str:
     if isinstance(c, Ref):
         return f"${number(c.value, precision).latex}$"
     if isinstance(c, Math):
-        return f"${c.latex}$"
+        return f"${math(c.latex)}$"
     return latex_escape(str(c))
 
 
