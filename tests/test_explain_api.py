@@ -1,0 +1,176 @@
+"""The Python API: glassnet.explain(...) → Solution, load_exercise, the JSON shape, tied
+parameters, seeded masks, the optimizer-only form, and the issue's worked example."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+import glassnet as gn
+from glassnet.errors import ConfigError
+from glassnet.explain import Exercise, Solution, explain, load_exercise
+
+EX = Path(__file__).parent.parent / "examples" / "exercises"
+CHAIN = EX / "scalar_chain.yaml"
+
+
+def test_the_issues_example() -> None:
+    sol = gn.explain(CHAIN)
+    assert isinstance(sol, Solution)
+    assert sol["forward[1].z"] == [[pytest.approx(0.03)]]
+    assert sol["output[1]"] == pytest.approx(0.2404890830, abs=1e-10)
+    assert sol["loss"] == pytest.approx(0.2884284165, abs=1e-10)
+    assert sol["gradients.w1"] == pytest.approx(2.0809165622, abs=1e-9)
+    assert sol["gradients.w2"] == pytest.approx(-0.0041618331, abs=1e-10)
+    assert sol["gradients.b"] == pytest.approx(-0.1387277708, abs=1e-10)
+    assert sol["steps[1].params.w1"] == pytest.approx(0.01 - 0.1 * 2.0809165622, abs=1e-9)
+    assert "z_h = w1·x = 0.01·3 = 0.03" in sol.text
+
+
+def test_sources_path_text_dict_give_the_same_solution() -> None:
+    text = CHAIN.read_text(encoding="utf-8")
+    spec = yaml.safe_load(text)
+    a = gn.explain(CHAIN).to_dict()
+    assert gn.explain(str(CHAIN)).to_dict() == a
+    assert gn.explain(text).to_dict() == a
+    assert gn.explain(spec).to_dict() == a
+    assert gn.explain(json.dumps(spec)).to_dict() == a
+    assert gn.explain(load_exercise(CHAIN)).to_dict() == a
+    assert gn.explain(CHAIN).to_dict() == a  # gn.explain keeps working after the import
+
+
+def test_renderings() -> None:
+    sol = explain(CHAIN)
+    assert sol.render() == sol.text == str(sol)
+    assert sol.render("markdown") == sol.markdown == sol._repr_markdown_()
+    assert sol.render("latex") == sol.latex
+    assert json.loads(sol.render("json")) == sol.to_dict()
+    assert sol.render("text", precision=6) != sol.text
+    with pytest.raises(ConfigError, match="unknown format 'html'"):
+        sol.render("html")
+    with pytest.raises(ConfigError, match=r"precision must be an integer in 1\.\.17"):
+        sol.render("text", precision=0)
+    assert "Two-layer scalar network" in repr(sol)
+
+
+def test_json_shape_is_stable() -> None:
+    d = explain(EX / "dropout_inverted.yaml").to_dict()
+    for key in (
+        "title",
+        "description",
+        "conventions",
+        "network",
+        "positions",
+        "data",
+        "params",
+        "forward",
+        "output",
+        "per_sample_loss",
+        "scale",
+        "data_loss",
+        "penalty",
+        "loss",
+        "backward",
+        "gradients",
+        "steps",
+        "final",
+    ):
+        assert key in d, key
+    assert list(d["forward"][0]) == ["layer", "z", "a", "mask", "a_dropped"]
+    assert [b["layer"] for b in d["backward"]] == [2, 1]  # output layer first
+    assert set(d["backward"][1]) == {
+        "layer",
+        "grad_out",
+        "grad_a",
+        "fprime",
+        "delta",
+        "grad_W",
+        "grad_b",
+    }
+    assert list(d["steps"][0]) == ["step", "lr", "loss", "output", "gradients", "state", "params"]
+    conv = d["conventions"]
+    assert conv["loss"] == {"name": "squared_error", "reduction": "mean", "factor": 0.5}
+    assert conv["dropout"] == [{"layer": 1, "rate": 0.5, "keep_prob": 0.5, "scaling": "inverted"}]
+    assert conv["output_rule"] == "general" and conv["optimizer"]["name"] == "sgd"
+    json.dumps(d, allow_nan=False)  # plain JSON
+
+
+@pytest.mark.parametrize(
+    "name, fields",
+    [
+        ("momentum_steps", {"buffer"}),
+        ("rmsprop_steps", {"v"}),
+        ("adam_steps", {"m", "v", "m_hat", "v_hat"}),
+        ("adam_textbook", {"m", "v", "m_hat", "v_hat"}),
+    ],
+)
+def test_optimizer_state_names(name: str, fields: set[str]) -> None:
+    d = explain(EX / f"{name}.yaml").to_dict()
+    for step in d["steps"]:
+        for state in step["state"].values():
+            assert set(state) == fields
+
+
+def test_load_exercise_for_other_tools() -> None:
+    ex = load_exercise(EX / "dropout_standard.yaml")
+    assert isinstance(ex, Exercise) and ex.network.dtype == np.float64
+    assert ex.x.shape == (2, 1) and ex.t.shape == (2, 1)
+    assert [None if m is None else np.asarray(m).tolist() for m in ex.masks] == [
+        [[1, 0], [1, 1]],
+        None,
+    ]
+    assert ex.loss.name == "squared_error" and ex.regularization is None
+    assert ex.network.layers[0].W.tolist() == [[1.0], [-0.5]]
+    assert ex.param_names[:2] == ["W1[1,1]", "W1[2,1]"]
+    reg = load_exercise(EX / "l2_regularization.yaml").regularization
+    assert reg.l2 == 0.1 and reg.convention == "half" and not reg.include_bias
+    ce = load_exercise(EX / "softmax_cross_entropy.yaml")
+    assert ce.t.tolist() == [2] and ce.inputs == ["x1", "x2"] and ce.units == [["y1", "y2", "y3"]]
+
+
+def test_tied_parameter_gradient_is_the_sum_of_its_positions() -> None:
+    d = explain(EX / "tied_weights.yaml").to_dict()
+    assert d["positions"] == {"w": ["W1[1,1]", "W2[1,1]"]}
+    per_position = [b["grad_W"][0][0] for b in d["backward"]]
+    assert d["gradients"]["w"] == pytest.approx(sum(per_position), rel=1e-14)
+    after = d["steps"][0]["params"]["w"]
+    assert after == pytest.approx(0.5 - 0.1 * d["gradients"]["w"], rel=1e-14)
+
+
+def test_optimizer_only_form_uses_the_optimizer_objects() -> None:
+    d = explain(EX / "rmsprop_steps.yaml").to_dict()
+    opt = gn.optim.get_optimizer("rmsprop", lr=0.01, alpha=0.9, eps=1e-8)
+    theta = np.array([1.0, -0.5])
+    for step, g in zip(d["steps"], ([0.4, -2.0], [0.1, -1.0]), strict=True):
+        opt.step(theta, np.array(g))
+        assert list(step["params"].values()) == theta.tolist()
+        assert [s["v"] for s in step["state"].values()] == opt.describe()["v"].tolist()
+    assert d["network"] is None and d["forward"] == [] and d["loss"] is None
+
+
+def test_seeded_masks_are_recorded_per_step() -> None:
+    spec = yaml.safe_load((EX / "dropout_inverted.yaml").read_text(encoding="utf-8"))
+    spec["network"]["layers"][0]["dropout"] = {"rate": 0.5, "seed": 3}
+    spec["data"] = [{"x": [2], "t": 1}, {"x": [1], "t": 0}, {"x": [-1], "t": 0.5}]
+    spec["train"]["steps"] = 3
+    d = explain(spec).to_dict()
+    masks = [s["masks"]["1"] for s in d["steps"]]
+    assert masks[0] == d["forward"][0]["mask"]
+    assert len({json.dumps(m) for m in masks}) > 1  # fresh draws at every step
+    assert "masks" in d["final"]
+    assert explain(spec).to_dict() == d  # reproducible
+
+
+def test_precision_counts_significant_digits_and_decimals() -> None:
+    from glassnet.explain.notation import number
+
+    assert number(0.2404890830, 4).text == "0.2405"
+    assert number(-4.99958381, 4).text == "−4.9996"  # small updates stay visible
+    assert number(0.004161833, 4).text == "0.004162"
+    assert number(1.5e-8, 4).text == "1.5·10⁻⁸"
+    assert number(3.0, 4).text == "3" and number(-0.0, 4).text == "0"
+    assert number(1e-8, 4).latex == r"1 \times 10^{-8}"
