@@ -166,7 +166,7 @@ def test_seeded_masks_are_recorded_per_step() -> None:
 
 
 def test_precision_counts_significant_digits_and_decimals() -> None:
-    from glassnet.explain.notation import number
+    from glassnet.explain.numbers import number
 
     assert number(0.2404890830, 4).text == "0.2405"
     assert number(-4.99958381, 4).text == "−4.9996"  # small updates stay visible

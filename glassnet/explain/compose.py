@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from glassnet.explain.compose_backward import compose_backward
-from glassnet.explain.compose_forward import compose_forward, compose_loss
+from glassnet.explain.compose_forward import compose_forward
 from glassnet.explain.compose_gradients import compose_gradients
 from glassnet.explain.compose_intro import compose_intro
+from glassnet.explain.compose_loss import compose_loss
 from glassnet.explain.compose_steps import compose_steps
 from glassnet.explain.document import Doc
 

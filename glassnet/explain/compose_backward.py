@@ -15,7 +15,6 @@ from glassnet.explain.notation import (
     frac,
     join,
     layer_sup,
-    number,
     paren,
     partial,
     sym,
@@ -23,6 +22,7 @@ from glassnet.explain.notation import (
     transpose,
     z_of,
 )
+from glassnet.explain.numbers import number
 from glassnet.explain.view import NetView
 
 

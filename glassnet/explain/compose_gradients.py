@@ -17,12 +17,12 @@ from glassnet.explain.notation import (
     delta_of,
     join,
     layer_sup,
-    number,
     paren,
     partial,
     sym,
     transpose,
 )
+from glassnet.explain.numbers import number
 from glassnet.explain.view import NetView
 
 C = Math("C", "C")

@@ -18,11 +18,10 @@ from glassnet.explain.notation import (
     Math,
     cat,
     join,
-    number,
     sym,
     tilde,
-    vector,
 )
+from glassnet.explain.numbers import number, vector
 
 
 def loss_convention(loss: dict[str, Any], n: int, precision: int) -> list[str | Math]:

@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from glassnet.explain.notation import Math, number, operand, signed_sum
+from glassnet.explain.notation import (
+    Math,
+)
+from glassnet.explain.numbers import number, operand, signed_sum
 from glassnet.explain.paths import resolve
 
 

@@ -16,12 +16,12 @@ from glassnet.explain.notation import (
     cat,
     frac,
     func,
-    number,
     paren,
     sqrt,
     squared,
     symbol,
 )
+from glassnet.explain.numbers import number
 
 SIGMA = Math("σ", r"\sigma")
 _SHORT = {"leaky_relu": "lrelu"}

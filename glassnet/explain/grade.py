@@ -22,7 +22,7 @@ import numpy as np
 from glassnet.errors import ExerciseError
 from glassnet.explain.document import Eq
 from glassnet.explain.mistakes import matching_hints
-from glassnet.explain.notation import number
+from glassnet.explain.numbers import number
 from glassnet.explain.paths import lookup, split_path
 from glassnet.explain.render_text import eq_text
 

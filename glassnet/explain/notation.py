@@ -13,12 +13,9 @@ Glossary (code name → printed symbol): ``a_prev`` a⁽ˡ⁻¹⁾, ``z`` z, ``a
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import numpy as np
 
 MINUS = "\u2212"
 _SUPERSCRIPTS = str.maketrans("0123456789-+()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁽⁾")
@@ -166,15 +163,8 @@ def latex_escape(s: str) -> str:
 
 # ---------------------------------------------------------------------------- operators
 DOT = Math("·", r" \cdot ")
-TIMES = Math("·", r" \cdot ")
 PLUS = Math(" + ", " + ")
 MINUS_OP = Math(f" {MINUS} ", " - ")
-EQ = Math(" = ", " = ")
-HADAMARD = Math(" ⊙ ", r" \odot ")
-ARROW = Math(" ← ", r" \leftarrow ")
-SUM = Math("Σ", r"\sum")
-HALF = Math("½", r"\tfrac{1}{2}")
-PRIME = Math("'", "'")
 
 
 def _wrapped(text: str) -> bool:
@@ -194,10 +184,6 @@ def paren(x: Math | str) -> Math:
     if _wrapped(x.text):
         return x
     return cat(Math("(", r"\left("), x, Math(")", r"\right)"))
-
-
-def bracket(x: Math | str) -> Math:
-    return cat(Math("[", r"\left["), x, Math("]", r"\right]"))
 
 
 def frac(a: Math | str, b: Math | str) -> Math:
@@ -228,76 +214,6 @@ def _atomic(text: str) -> bool:
         if depth == 0 and c in " +−-·/":
             return False
     return True
-
-
-# ---------------------------------------------------------------------------- numbers
-def _number_parts(x: float, precision: int) -> tuple[str, int | None]:
-    """(mantissa, exponent or None) of ``x`` rounded to ``precision`` significant digits."""
-    x = float(x)
-    if x == 0.0 or not np.isfinite(x):
-        return ("0" if x == 0.0 else repr(x)), None
-    if 1e-4 <= abs(x) < 1e6:
-        # `precision` significant digits, but never fewer than `precision` decimals, so that
-        # small updates of numbers ≥ 1 stay visible (−4.9996, not −5)
-        decimals = max(precision - 1 - math.floor(math.log10(abs(x))), precision)
-        s = np.format_float_positional(x, precision=decimals, unique=False, fractional=True)
-        return (s.rstrip("0").rstrip(".") if "." in s else s), None
-    s = np.format_float_scientific(x, precision=max(precision - 1, 0), unique=False, trim="-")
-    mant, exp = s.split("e")
-    mant = mant.rstrip(".")
-    if "." in mant:
-        mant = mant.rstrip("0").rstrip(".")
-    return mant, int(exp)
-
-
-def number(x: float, precision: int) -> Math:
-    """A number to ``precision`` significant digits and at least ``precision`` decimals
-    (``1.5·10⁻⁸`` below 10⁻⁴ or from 10⁶)."""
-    mant, exp = _number_parts(x, precision)
-    if mant in ("-0", "−0"):
-        mant = "0"
-    text = mant.replace("-", MINUS)
-    if exp is None:
-        return Math(text, mant)
-    return Math(f"{text}·10{sup_text(str(exp))}", rf"{mant} \times 10^{{{exp}}}")
-
-
-def operand(x: float, precision: int) -> Math:
-    """A number substituted into a formula: parenthesised when negative or in 10ⁿ form."""
-    n = number(x, precision)
-    if n.text.startswith(MINUS) or "·" in n.text:
-        return paren(n)
-    return n
-
-
-def signed_sum(terms: list[list[float]], precision: int) -> Math:
-    """A sum of products of numbers written as a person would: ``−5·0.03 − 1``.
-
-    A negative leading factor of a later term becomes a minus sign; inner factors are
-    parenthesised when negative. Only the signs are rearranged: nothing is computed.
-    """
-    out = Math("", "")
-    for i, factors in enumerate(terms):
-        head = float(factors[0])
-        if i == 0:
-            lead = number(head, precision)
-        else:
-            out = out + (MINUS_OP if head < 0 else PLUS)
-            lead = number(abs(head), precision)
-        if "·" in lead.text and len(factors) > 1:
-            lead = paren(lead)
-        rest = [operand(f, precision) for f in factors[1:]]
-        out = out + join([lead, *rest], DOT)
-    return out
-
-
-def number_text(x: float, precision: int) -> str:
-    return number(x, precision).text
-
-
-def vector(values: Iterable[float], precision: int) -> Math:
-    """A tuple of numbers ``(0.1, −0.2)``."""
-    return paren(join((number(v, precision) for v in values), Math(", ", ", ")))
 
 
 # ---------------------------------------------------------------------------- names
@@ -371,11 +287,6 @@ def partial(of: Math | str, wrt: Math | str) -> Math:
     return Math(f"∂{of.text}/∂{wrt.text}", rf"\frac{{\partial {of.latex}}}{{\partial {wrt.latex}}}")
 
 
-def sample_sup(x: Math, s: int) -> Math:
-    """``x⁽²⁾`` / ``x^{(2)}``: the value for sample s."""
-    return Math(f"{x.text}{sup_text(f'({s})')}", sup_latex(x.latex, f"({s})"))
-
-
 def layer_sup(x: str, latex_x: str, l: int | str) -> Math:
     """``W⁽²⁾`` / ``W^{(2)}``: a quantity of layer l."""
     return Math(f"{x}{sup_text(f'({l})')}", f"{latex_x}^{{({l})}}")
@@ -404,7 +315,6 @@ def transpose(x: Math) -> Math:
 
 NEG = Math("−", "-")
 C = Math("C", "C")
-C_S = Math("Cₛ", "C_s")
 
 
 def c_sample(s: int) -> Math:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from glassnet.explain.document import Doc, Eq, Heading, Items, Para, Ref, Table
-from glassnet.explain.notation import Math, latex_escape, number
+from glassnet.explain.notation import (
+    Math,
+    latex_escape,
+)
+from glassnet.explain.numbers import number
 from glassnet.explain.render_markdown import result_latex
 
 HEADINGS = {1: r"\section*{%s}", 2: r"\subsection*{%s}", 3: r"\subsubsection*{%s}"}

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from glassnet.explain.document import Doc, Eq, Heading, Items, Para, Ref, Table
-from glassnet.explain.notation import Math, number, vector
+from glassnet.explain.notation import (
+    Math,
+)
+from glassnet.explain.numbers import number, vector
 
 
 def _escape(s: str) -> str:

@@ -7,7 +7,10 @@ import unicodedata
 from typing import Any
 
 from glassnet.explain.document import Doc, Eq, Heading, Items, Para, Ref, Table
-from glassnet.explain.notation import Math, number, vector
+from glassnet.explain.notation import (
+    Math,
+)
+from glassnet.explain.numbers import number, vector
 
 WIDTH = 92
 
