@@ -121,11 +121,12 @@ def parse_masks(net_spec: NetworkSpec, net: Network, n: int) -> list[np.ndarray 
                 "mask",
                 np.float64,
             )
-        except (GlassnetError, ValueError, TypeError) as exc:
+        except (GlassnetError, ValueError, TypeError):
+            got = repr(m) if len(repr(m)) <= 60 else chk.describe(m)
             chk.fail(
                 path,
-                f"expected {dense.n_out} entries of 0 or 1 per sample "
-                f"(one per unit of this layer); got {chk.describe(m)} ({exc}).",
+                f"expected {dense.n_out} entries of 0 or 1 per sample (one per unit of this "
+                f"layer); got {got}.",
             )
         masks.append(np.array(m, dtype=np.float64) if rows is None else checked)
     return masks if any(m is not None for m in masks) else None
