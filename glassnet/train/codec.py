@@ -112,6 +112,8 @@ def _decode(path: Path, net: Any, d: Mapping[str, Any]) -> TrainingRun:
         from glassnet.schedules import get_schedule
 
         schedule = get_schedule(**sched_cfg)
+    if d.get("schedule_unit", "step") not in ("step", "epoch"):
+        raise CheckpointError(f"{path}: unknown schedule_unit {d.get('schedule_unit')!r}.")
     task = _field(path, d, "task", str)
     if task not in TASKS:
         raise CheckpointError(f"{path}: unknown task {task!r}.")

@@ -112,7 +112,8 @@ def evaluate(net: Any, X: Any, y: Any, *, loss: Any = None, metrics: Any = None,
     if detailed and task == "regression":
         names = tuple(dict.fromkeys([*names, "mse", "mae", "r2"]))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        result, Y = scores(net, loss_obj, regularization, task, names, Xm, T, labels, batch_size)
+        result, Y = scores(net, loss_obj, regularization, task, names, Xm, T, labels, batch_size,
+                           penalty_n=run.batch_size if run is not None else None)
     result["n_samples"] = int(Xm.shape[0])
     if detailed and task in ("classification", "binary"):
         k = net.n_outputs if task == "classification" else 2
