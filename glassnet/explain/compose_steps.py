@@ -45,6 +45,8 @@ def compose_steps(doc: Doc) -> None:
                 f"Forward and backward passes as above, at the parameters after step {k - 1}, give:"
             )
             doc.eq(Math("C", "C"), [], f"steps[{k}].loss")
+        if d["network"] is None:
+            doc.para("The gradients given for this step:")
         if d["network"] is None or k > 1:
             doc.table(
                 ["parameter", "∂C/∂θ"],
