@@ -238,7 +238,7 @@ def _layer_matrix(doc: Doc, v: NetView, l: int, s: int | None) -> None:
     top = at if v.dropped(l) else a
     key = "grad_out" if v.dropped(l) else "grad_a"
     if l == v.L:
-        upstream = Math("from the loss", r"\text{from the loss}")
+        upstream = _loss_gradient_rule(doc.data["conventions"]["loss"], top)
     else:
         upstream = cat(transpose(layer_sup("W", "W", l + 1)), layer_sup("δ", r"\delta", l + 1))
     doc.eq(partial(cs, top), [upstream], v.sample_path(f"backward[{l}].{key}", s))
@@ -260,6 +260,37 @@ def _layer_matrix(doc: Doc, v: NetView, l: int, s: int | None) -> None:
                 r"{\partial a} - \frac{\partial C_s}{\partial a} \cdot a\right)",
             ),
         )
+    elif cfg["name"] == "identity":
+        rule = partial(cs, a)
     else:
         rule = cat(partial(cs, a), Math(" ⊙ ", r" \odot "), fprime_of(cfg, layer_sup("z", "z", l)))
-    doc.eq(delta, [rule], v.sample_path(f"backward[{l}].delta", s))
+    doc.eq(
+        delta,
+        [rule],
+        v.sample_path(f"backward[{l}].delta", s),
+        note="identity: f'(z) = 1" if cfg["name"] == "identity" else "",
+    )
+
+
+def _loss_gradient_rule(loss: dict, y: Math) -> Math:
+    """∂Cₛ/∂y of the loss for a whole output vector y (t: the targets)."""
+    t, q = Math("t", "t"), Math("q", "q")
+    if loss["name"] == "squared_error":
+        c = loss["factor"]
+        diff = paren(cat(y, MINUS_OP, t))
+        if c == 0.5:
+            return cat(y, MINUS_OP, t)
+        return cat(Math("2·", r"2 \cdot ") if c == 1 else cat("2", DOT, str(c), DOT), diff)
+    if loss["from_logits"]:
+        link = (
+            Math("σ", r"\sigma")
+            if loss["name"] == "binary_cross_entropy"
+            else Math("softmax", r"\operatorname{softmax}")
+        )
+        target = t if loss["name"] == "binary_cross_entropy" or _plain(loss) else q
+        return cat(link, paren(y), MINUS_OP, target)
+    if loss["name"] == "binary_cross_entropy":
+        return frac(
+            cat(y, MINUS_OP, t), cat(y, Math(" ⊙ ", r" \odot "), paren(cat("1", MINUS_OP, y)))
+        )
+    return cat(NEG, frac(t if _plain(loss) else q, y))
