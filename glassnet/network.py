@@ -135,6 +135,8 @@ class Network:
         self.params = np.zeros(offset, dtype=self.dtype)
         self.grads = np.zeros(offset, dtype=self.dtype)
         self._slots = {slot.name: slot for slot in self.layout}
+        #: the TrainingRun of the last ``fit`` or loaded model file (glassnet.train), or None
+        self.training_state: Any = None
         self._bind_views()
         self._initialize()
 

@@ -17,6 +17,16 @@ from collections.abc import Sequence
 SUBCOMMAND_MODULES = ("train", "evaluate", "predict", "explain", "plot")
 
 
+def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Make argument errors a single line on stderr (exit code 2), without the usage block."""
+
+    def error(message: str) -> None:
+        parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
+
+    parser.error = error  # type: ignore[method-assign]
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="glassnet",
@@ -24,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         "work through their arithmetic step by step, and draw them.",
         epilog="Run 'glassnet COMMAND --help' for a command's options and examples.",
     )
+    one_line_errors(parser)
     from glassnet import __version__
 
     parser.add_argument("--version", action="version", version=f"glassnet {__version__}")

@@ -19,7 +19,7 @@ or files.
 
 def register(subparsers: Any) -> None:
     """Add the ``evaluate`` subcommand."""
-    from glassnet.cli.train import one_line_errors
+    from glassnet.cli import one_line_errors
 
     p = subparsers.add_parser(
         "evaluate", help="score a saved model on a data set",

@@ -21,7 +21,7 @@ the model has inputs. The model's standardization is applied. Output: CSV with a
 
 def register(subparsers: Any) -> None:
     """Add the ``predict`` subcommand."""
-    from glassnet.cli.train import one_line_errors
+    from glassnet.cli import one_line_errors
 
     p = subparsers.add_parser(
         "predict", help="predict with a saved model",

@@ -59,17 +59,10 @@ _OPTIMIZER_FLAGS = (
 )
 
 
-def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Make argument errors a single line on stderr (exit code 2), without the usage block."""
-    def error(message: str) -> None:
-        parser.exit(2, f"{parser.prog}: error: {message} (see --help)\n")
-
-    parser.error = error  # type: ignore[method-assign]
-    return parser
-
-
 def register(subparsers: Any) -> None:
     """Add the ``train`` subcommand."""
+    from glassnet.cli import one_line_errors
+
     p = subparsers.add_parser(
         "train", help="train an MLP and write a run directory",
         description="Train a multilayer perceptron with minibatch backpropagation. With no "

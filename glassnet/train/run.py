@@ -192,6 +192,7 @@ def make_run(net: Any, *, loss: Any = None, optimizer: Any = None, lr: float | N
         loss_obj = get_loss(loss)
     else:
         loss_obj = prev.loss if prev else tasks.default_loss(net)
+    net.check_loss(loss_obj)
     opt = resolve_optimizer(optimizer, lr, prev.optimizer if prev else None)
     task_name = tasks.infer_task(net, loss_obj, task if task is not None else (
         prev.task if prev and loss is None else None))
