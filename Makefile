@@ -15,9 +15,11 @@ $(BIN)/.glassnet-installed: pyproject.toml
 train: $(BIN)/.glassnet-installed
 	$(BIN)/glassnet train
 
+# one BLAS thread per pytest worker: two workers with two BLAS threads each on two cores
+# spin-wait against each other and run the suite several times slower
 test: $(BIN)/.glassnet-installed
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 -q
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 -q
 
 lint: $(BIN)/.glassnet-installed
 	$(BIN)/ruff check .
