@@ -174,6 +174,8 @@ def random_exercise(seed: int) -> dict:
         loss["from_logits"] = True
     if kind.startswith("ce") and r.random() < 0.3:
         loss["label_smoothing"] = 0.1
+    if kind.startswith("ce") and r.random() < 0.3:
+        loss["class_weights"] = [round(float(w), 2) for w in r.uniform(0.5, 2.0, n_out)]
     if r.random() < 0.4:
         loss["regularization"] = {
             "l2": float(r.choice([0.0, 0.05])),
@@ -237,8 +239,18 @@ def per_sample(loss: dict, y: torch.Tensor, targets: list) -> torch.Tensor:
     onehot = t([tt if isinstance(tt, list) else np.eye(k)[tt] for tt in targets])
     eps = loss.get("label_smoothing", 0.0)
     q = (1 - eps) * onehot + eps / k
+    w = t(loss["class_weights"]) if loss.get("class_weights") else torch.ones(k, dtype=DT)
     logp = torch.log_softmax(y, 1) if loss.get("from_logits") else torch.log(y).clamp(min=-100)
-    return -(q * logp).sum(1)
+    return -(w * q * logp).sum(1)
+
+
+def reduction_scale(loss: dict, targets: list) -> float:
+    """1/N for mean (1/Σ_s w_{t_s} for weighted class-index targets, as PyTorch); 1 for sum."""
+    if loss["reduction"] == "sum":
+        return 1.0
+    if loss.get("class_weights") and not isinstance(targets[0], list):
+        return 1.0 / sum(loss["class_weights"][tt] for tt in targets)
+    return 1.0 / len(targets)
 
 
 def forward(ex: dict, data: dict, theta: torch.Tensor, masks: dict[int, list]) -> dict:
@@ -266,7 +278,7 @@ def forward(ex: dict, data: dict, theta: torch.Tensor, masks: dict[int, list]) -
     loss = data["conventions"]["loss"]
     cs = per_sample(loss, a, [s["t"] for s in ex["data"]])
     n = cs.shape[0]
-    data_loss = cs.sum() / n if loss["reduction"] == "mean" else cs.sum()
+    data_loss = cs.sum() * reduction_scale(loss, [s["t"] for s in ex["data"]])
     pen = torch.zeros((), dtype=DT)
     reg = data["conventions"]["regularization"]
     if reg:
@@ -514,6 +526,7 @@ def test_random_exercises_cover_the_options() -> None:
         seen.add(ex["train"]["optimizer"]["name"])
         seen |= {"schedule"} if "schedule" in ex["train"] else set()
         seen |= {"regularization"} if "regularization" in ex["loss"] else set()
+        seen |= {"class_weights"} if "class_weights" in ex["loss"] else set()
         for layer in ex["network"]["layers"]:
             drop = layer.get("dropout")
             if drop:

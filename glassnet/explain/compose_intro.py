@@ -67,7 +67,10 @@ def loss_convention(loss: dict[str, Any], n: int, precision: int) -> list[str | 
             else f" and label smoothing q = (1 − {eps:g})·t + {eps:g}/K",
         ]
         if loss.get("class_weights"):
-            what += [", class weights w multiply each term"]
+            ws = ", ".join(f"{w:g}" for w in loss["class_weights"])
+            what += [f", class weights w = ({ws}) multiply each term"]
+            if loss["reduction"] == "mean":
+                what += [" and, for class-index targets, the mean divides by Σₛ w_tₛ (as PyTorch)"]
     reduce = (
         f"; averaged over the N = {n} sample{'s' * (n != 1)} (mean)"
         if loss["reduction"] == "mean"

@@ -48,20 +48,14 @@ def compose_loss(doc: Doc) -> None:
     if not one:
         cs = join([c_sample(s) for s in range(1, v.n + 1)], PLUS)
         values = doc.terms([[f"per_sample_loss[{s}]"] for s in range(1, v.n + 1)])
-        scale = d["scale"]
-        if scale == 1.0:
-            k = Math("", "")
-        elif scale == 1.0 / v.n:
-            k = cat(Math(f"(1/{v.n})", rf"\frac{{1}}{{{v.n}}}"), DOT)
-        else:
-            k = cat(number(scale, doc.precision), DOT)
+        k_f, k_x = _scale_factor(doc, v, loss)
         if v.per_sample:
             steps = [
-                cat(k, paren(cs) if k.text else cs),
-                cat(k, paren(values) if k.text else values),
+                cat(k_f, paren(cs) if k_f.text else cs),
+                cat(k_x, paren(values) if k_x.text else values),
             ]
         else:
-            steps = [cat(k, Math("Σₛ Cₛ", r"\sum_s C_s"))]
+            steps = [cat(k_f, Math("Σₛ Cₛ", r"\sum_s C_s"))]
         doc.eq(c_data, steps, data_path)
     if reg:
         _penalty(doc, v, reg)
@@ -73,6 +67,25 @@ def compose_loss(doc: Doc) -> None:
             ],
             "loss",
         )
+
+
+def _scale_factor(doc: Doc, v: NetView, loss: dict) -> tuple[Math, Math]:
+    """The reduction's factor as formula and numbers: 1/N, 1/Σₛ w_tₛ (weighted classes), 1."""
+    scale = doc.data["scale"]
+    if scale == 1.0:
+        return Math("", ""), Math("", "")
+    if scale == 1.0 / v.n:
+        k = cat(Math(f"(1/{v.n})", rf"\frac{{1}}{{{v.n}}}"), DOT)
+        return k, k
+    targets = doc.data["data"]["t"]
+    if loss.get("class_weights") and not isinstance(targets[0], list):
+        ws = join([number(loss["class_weights"][t], doc.precision) for t in targets], PLUS)
+        return (
+            cat(Math("(1/Σₛ w_tₛ)", r"\frac{1}{\sum_s w_{t_s}}"), DOT),
+            cat(Math("(1/(", r"\frac{1}{"), ws, Math("))", "}"), DOT),
+        )
+    k = cat(number(scale, doc.precision), DOT)
+    return k, k
 
 
 def _output_terms(doc: Doc, v: NetView, s: int) -> tuple[list[str], str]:
@@ -147,21 +160,30 @@ def _ce_loss(doc, v, loss, s, lhs, path, ys, yv, t) -> None:
     else:
         ps, pv = ys, yv
     log, neg = Math("log ", r"\log "), Math("−", "-")
-    plain = not loss.get("label_smoothing") and not loss.get("class_weights")
-    if plain and not isinstance(t, list):
+    weights = loss.get("class_weights")
+    smoothing = loss.get("label_smoothing")
+    if not smoothing and not isinstance(t, list):
+        unit = doc.data["network"]["layers"][-1]["units"][t]
+        w_sym, w_val = (
+            (cat(Math(f"w{t}", f"w_{{{t}}}"), DOT), cat(doc.opv(weights[t]), DOT))
+            if weights
+            else (Math("", ""), Math("", ""))
+        )
         doc.eq(
             lhs,
-            [cat(neg, log, ps[t]), cat(neg, log, pv[t])],
+            [cat(neg, w_sym, log, ps[t]), cat(neg, w_val, log, pv[t])],
             path,
-            note=f"the target is class {t}, unit {doc.data['network']['layers'][-1]['units'][t]}",
+            note=f"the target is class {t}, unit {unit}",
         )
-    elif plain:
+    elif not smoothing and not weights:
         terms = [cat(doc.opv(tk), DOT, log, p) for tk, p in zip(t, pv, strict=True)]
         doc.eq(
             lhs,
             [Math("−Σ_k t_k·log p_k", r"-\sum_k t_k \log p_k"), cat(neg, paren(join(terms, PLUS)))],
             path,
         )
+    elif weights:
+        doc.eq(lhs, [Math("−Σ_k w_k·q_k·log p_k", r"-\sum_k w_k q_k \log p_k")], path)
     else:
         doc.eq(lhs, [Math("−Σ_k q_k·log p_k", r"-\sum_k q_k \log p_k")], path)
 
