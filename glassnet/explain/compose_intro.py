@@ -71,11 +71,14 @@ def loss_convention(loss: dict[str, Any], n: int, precision: int) -> list[str | 
             what += [f", class weights w = ({ws}) multiply each term"]
             if loss["reduction"] == "mean":
                 what += [" and, for class-index targets, the mean divides by Σₛ w_tₛ (as PyTorch)"]
-    reduce = (
-        f"; averaged over the N = {n} sample{'s' * (n != 1)} (mean)"
-        if loss["reduction"] == "mean"
-        else f"; summed over the N = {n} sample{'s' * (n != 1)} (sum)"
-    )
+    if n == 1:
+        reduce = f"; one sample, so the reduction ({loss['reduction']}) changes nothing"
+        if loss.get("class_weights") and loss["reduction"] == "mean":
+            reduce = "; one sample (reduction: mean)"
+    elif loss["reduction"] == "mean":
+        reduce = f"; averaged over the N = {n} samples (mean)"
+    else:
+        reduce = f"; summed over the N = {n} samples (sum)"
     return ["Loss: ", *what, reduce, "."]
 
 
@@ -215,7 +218,8 @@ def compose_intro(doc: Doc) -> None:
         )
     items.append(
         [
-            f"Numbers are shown to {doc.precision} significant digits; every result is "
+            f"Numbers are rounded to {doc.precision} significant digits (at least {doc.precision} "
+            "decimals); every result is "
             "the glassnet engine's full-precision value."
         ]
     )
@@ -242,11 +246,13 @@ def _network(doc: Doc, net: dict[str, Any]) -> None:
             parts.append(f", dropout rate {layer['dropout']['rate']:g}")
         items.append([*parts, "."])
     doc.items(items)
+    named = any(d["positions"][n] != [n] for n in d["params"])
     rows = []
     for name in d["params"]:
-        rows.append([sym(name), doc.ref(f"params.{name}"), ", ".join(d["positions"][name])])
+        row = [sym(name), doc.ref(f"params.{name}")]
+        rows.append([*row, ", ".join(d["positions"][name])] if named else row)
     doc.para("Parameters before any update:")
-    doc.table(["parameter", "value", "position"], rows)
+    doc.table(["parameter", "value", "position"] if named else ["parameter", "value"], rows)
     x, t = d["data"]["x"], d["data"]["t"]
     rows = []
     for s, (xs, ts) in enumerate(zip(x, t, strict=True), start=1):
