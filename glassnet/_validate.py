@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -116,3 +117,30 @@ def check_finite(where: str, what: str, arr: np.ndarray) -> None:
         idx = ", ".join(str(int(i)) for i in bad)
         value = arr[tuple(bad)].item()
         raise DataError(f"{where}: {what} contains a non-finite value {value!r} at index [{idx}].")
+
+
+def call_with_options(
+    where: str, fn: Callable[..., Any], options: Mapping[str, Any], fixed: Iterable[str] = ()
+) -> Any:
+    """``fn(**options)`` after checking the names against ``fn``'s signature.
+
+    An unknown option gets a close-match hint, a missing required one is named; ``fixed``
+    lists parameters the caller supplies itself (not the user's to give).
+    """
+    params = inspect.signature(fn).parameters
+    fixed = set(fixed)
+    allowed = [
+        n
+        for n, p in params.items()
+        if n not in fixed and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    for key in options:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            expected = ", ".join(allowed) if allowed else "no options"
+            raise ConfigError(f"{where}: unknown option {key!r}; it takes {expected}.{hint}")
+    for name in allowed:
+        if params[name].default is inspect.Parameter.empty and name not in options:
+            raise ConfigError(f"{where}: option {name!r} is required.")
+    return fn(**options)

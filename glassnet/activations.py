@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validate import check_choice, check_number
+from glassnet._validate import call_with_options, check_choice, check_number
 from glassnet.errors import ConfigError
 
 Array = np.ndarray
@@ -228,12 +228,4 @@ def get_activation(spec: str | Mapping[str, Any] | Activation, **params: Any) ->
         spec = spec.get("name")  # type: ignore[assignment]
     name = _ALIASES.get(spec, spec) if isinstance(spec, str) else spec
     check_choice("get_activation", "activation", name, _FACTORIES)
-    factory = _FACTORIES[name]
-    try:
-        return factory(**params)
-    except TypeError:
-        allowed = list(factory.__code__.co_varnames[: factory.__code__.co_argcount])
-        raise ConfigError(
-            f"activation {name!r}: unknown option(s) {sorted(params)}; "
-            f"it takes {allowed if allowed else 'no options'}."
-        ) from None
+    return call_with_options(f"activation {name!r}", _FACTORIES[name], params)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validate import check_choice, check_number
+from glassnet._validate import call_with_options, check_choice, check_number
 from glassnet.activations import Activation, log_softmax, sigmoid, softmax
 from glassnet.errors import ConfigError, DataError, ShapeError
 
@@ -364,12 +364,4 @@ def get_loss(spec: str | Mapping[str, Any] | Loss, **options: Any) -> Loss:
         spec = spec.get("name")  # type: ignore[assignment]
     name = _ALIASES.get(spec, spec) if isinstance(spec, str) else spec
     check_choice("get_loss", "loss", name, _LOSSES)
-    cls = _LOSSES[name]
-    try:
-        return cls(**options)
-    except TypeError:
-        code = cls.__init__.__code__
-        allowed = list(code.co_varnames[1 : code.co_argcount])
-        raise ConfigError(
-            f"loss {name!r}: unknown option(s) {sorted(options)}; it takes {allowed}."
-        ) from None
+    return call_with_options(f"loss {name!r}", _LOSSES[name], options)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import difflib
 import itertools
 import math
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from glassnet._validate import check_choice, check_number
+from glassnet._validate import call_with_options, check_choice, check_number
 from glassnet.errors import ConfigError
 
 # interval checks, as keyword arguments of check_number
@@ -366,16 +365,4 @@ def get_schedule(name: str | Schedule, **kwargs: Any) -> Schedule:
             )
         return name
     cls = SCHEDULES[check_choice("get_schedule", "schedule", name, SCHEDULES)]
-    fields = dataclasses.fields(cls)
-    names = [f.name for f in fields]
-    for k in kwargs:
-        if k not in names:
-            close = difflib.get_close_matches(k, names, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(
-                f"{cls.__name__}: unknown argument {k!r}; expected one of {', '.join(names)}.{hint}"
-            )
-    for f in fields:
-        if f.default is dataclasses.MISSING and f.name not in kwargs:
-            raise ConfigError(f"{cls.__name__}: {f.name} is required.")
-    return cls(**kwargs)
+    return call_with_options(cls.__name__, cls, kwargs)

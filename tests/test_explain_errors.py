@@ -87,7 +87,7 @@ CASES = [
     (
         "activation option",
         lambda s: layers(s)[0].update(activation={"name": "relu", "slope": 1}),
-        "network.layers[0].activation: activation 'relu': unknown option(s) ['slope']",
+        "network.layers[0].activation: activation 'relu': unknown option 'slope'",
     ),
     (
         "mask of the wrong length",
@@ -144,7 +144,7 @@ CASES = [
     (
         "loss option",
         lambda s: s["loss"].update(factr=1),
-        "loss: loss 'squared_error': unknown option(s)",
+        "loss: loss 'squared_error': unknown option 'factr'",
     ),
     (
         "cross-entropy needs softmax",
@@ -171,7 +171,7 @@ CASES = [
     (
         "optimizer option",
         lambda s: s["train"]["optimizer"].update(momentun=0.9),
-        "train.optimizer: SGD: unknown argument 'momentun'",
+        "train.optimizer: SGD: unknown option 'momentun'",
     ),
     ("steps", lambda s: s["train"].update(steps=0), "train.steps: expected an integer ≥ 1"),
     (

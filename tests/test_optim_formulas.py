@@ -265,9 +265,9 @@ def test_load_state_dict_rejects_bad_state(state, message):
         ("adamw", {"weight_decay": -0.01}, "AdamW: weight_decay"),
         ("adam", {"clip_norm": 0.0}, "clip_norm"),
         ("adam", {"clip_value": -1.0}, "clip_value"),
-        ("sgd", {"momentum": 0.9}, "SGD: lr is required"),
-        ("adam", {"beta": (0.9, 0.99)}, "unknown argument 'beta'.*Did you mean 'betas'"),
-        ("rmsprop", {"rho": 0.9}, "unknown argument 'rho'"),
+        ("sgd", {"momentum": 0.9}, "SGD: option 'lr' is required"),
+        ("adam", {"beta": (0.9, 0.99)}, "unknown option 'beta'.*Did you mean 'betas'"),
+        ("rmsprop", {"rho": 0.9}, "unknown option 'rho'"),
     ],
 )
 def test_bad_hyperparameters_raise_config_error_naming_them(name, kwargs, message):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from glassnet._validate import check_choice
+from glassnet._validate import call_with_options, check_choice
 from glassnet.datasets import playground
 from glassnet.datasets.digits import load_digits
 from glassnet.datasets.idx import load_fashion_mnist, load_mnist
@@ -54,36 +54,11 @@ def list_datasets() -> dict[str, str]:
     return {name: DESCRIPTIONS[name] for name in LOADERS}
 
 
-def _parameters(fn: Callable[..., Any]) -> tuple[list[str], list[str]]:
-    """(all parameter names, names without a default) of a plain Python function."""
-    code = fn.__code__
-    names = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
-    n_defaults = len(fn.__defaults__ or ())
-    kw_defaults = fn.__kwdefaults__ or {}
-    positional = names[: code.co_argcount]
-    required = positional[: len(positional) - n_defaults] + [
-        n for n in names[code.co_argcount :] if n not in kw_defaults
-    ]
-    return names, required
-
-
 def _call(
     where: str, fn: Callable[..., Dataset], fixed: dict[str, Any], options: dict[str, Any]
 ) -> Dataset:
-    names, required = _parameters(fn)
-    allowed = [n for n in names if n not in fixed]
-    for key in options:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(
-                f"{where}: unknown option {key!r}; expected one of "
-                f"{', '.join(allowed) or '(none)'}.{hint}"
-            )
-    missing = [n for n in required if n not in fixed and n not in options]
-    if missing:
-        raise ConfigError(f"{where}: option {missing[0]!r} is required; pass {missing[0]}=...")
-    return fn(**fixed, **options)
+    """``fn(**fixed, **options)``; unknown or missing options are ConfigErrors naming them."""
+    return call_with_options(where, functools.partial(fn, **fixed), options, fixed=fixed)
 
 
 def _is_path(name: str | os.PathLike[str]) -> bool:

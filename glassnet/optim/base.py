@@ -7,8 +7,6 @@ writes ``_update`` — the algorithm box, one equation per line, with in-place u
 
 from __future__ import annotations
 
-import difflib
-import inspect
 import itertools
 import os
 from collections.abc import Mapping
@@ -17,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from glassnet._validate import check_number
+from glassnet._validate import call_with_options, check_number
 from glassnet.errors import ConfigError, DataError, ShapeError
 from glassnet.optim.clipping import clip_by_global_norm, clip_by_value
 
@@ -304,16 +302,4 @@ class Optimizer:
 
 def build(cls: type[Optimizer], kwargs: Mapping[str, Any]) -> Optimizer:
     """``cls(**kwargs)`` with ConfigErrors naming unknown or missing arguments."""
-    sig = inspect.signature(cls.__init__)
-    names = [p for p in sig.parameters if p != "self"]
-    for k in kwargs:
-        if k not in names:
-            close = difflib.get_close_matches(k, names, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(
-                f"{cls.__name__}: unknown argument {k!r}; expected one of {', '.join(names)}.{hint}"
-            )
-    for p in sig.parameters.values():
-        if p.name != "self" and p.default is inspect.Parameter.empty and p.name not in kwargs:
-            raise ConfigError(f"{cls.__name__}: {p.name} is required.")
-    return cls(**kwargs)
+    return call_with_options(cls.__name__, cls, kwargs)
