@@ -81,9 +81,16 @@ class Pass:
     scale: float = 1.0
     data_loss: float = float("nan")
     penalty: float = 0.0
-    clamped: int = 0
     output_rule: str = ""
+    loss_fn: Loss | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def clamped(self) -> int:
+        """How many values the loss clamped to stay finite (computed on demand, not per batch)."""
+        if self.loss_fn is None or self.targets is None:
+            return 0
+        return self.loss_fn.clamped(self.output, self.targets)
 
     @property
     def loss(self) -> float:
@@ -306,7 +313,7 @@ class Network:
         p.per_sample_loss = loss.per_sample(y, t)
         p.scale = loss.scale(t)
         p.data_loss = float(p.scale * np.sum(p.per_sample_loss))
-        p.clamped = loss.clamped(y, t)
+        p.loss_fn = loss
 
         last = p.layers[-1]
         out_layer = self.layers[-1]
