@@ -15,13 +15,13 @@ With fan_in = n_in and fan_out = n_out of a Dense layer (W has shape (n_out, n_i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-from glassnet._validate import check_choice, check_number
-from glassnet.errors import ConfigError
+from glassnet._validate import call_with_options, check_choice, check_number
 
 Array = np.ndarray
 _RELU_LIKE = {"relu", "leaky_relu", "elu", "gelu", "softplus"}
@@ -95,7 +95,5 @@ def initialize(
     if name == "auto":
         name = "he_uniform" if activation in _RELU_LIKE else "glorot_uniform"
     check_choice("initializer", "initializer", name, INITIALIZERS)
-    try:
-        return np.asarray(INITIALIZERS[name](rng, shape, **options), dtype=np.float64)
-    except TypeError:
-        raise ConfigError(f"initializer {name!r}: unknown option(s) {sorted(options)}.") from None
+    draw = functools.partial(INITIALIZERS[name], rng, shape)
+    return np.asarray(call_with_options(f"initializer {name!r}", draw, options), dtype=np.float64)

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validate import check_number
+from glassnet._validate import call_with_options, check_number
 from glassnet.activations import Activation, get_activation
 from glassnet.dropout import Dropout
-from glassnet.errors import ConfigError, DataError, ShapeError
+from glassnet.errors import DataError, ShapeError
 
 Array = np.ndarray
 
@@ -37,12 +37,7 @@ def _as_dropout(spec: Any) -> Dropout | None:
     if isinstance(spec, Dropout):
         return spec
     if isinstance(spec, Mapping):
-        try:
-            return Dropout(**spec)
-        except TypeError:
-            raise ConfigError(
-                f"Dense: dropout takes 'rate' and 'scaling'; got {sorted(spec)}."
-            ) from None
+        return call_with_options("Dense: dropout", Dropout, spec)
     rate = check_number("Dense", "dropout", spec, low=0.0, high=1.0, high_open=True)
     return Dropout(rate) if rate > 0 else None
 
@@ -133,6 +128,8 @@ class Dense:
             "activation": self.activation.config(),
             "bias": self.has_bias,
             "dropout": None if self.dropout is None else self.dropout.config(),
+            "init": self.init,
+            "bias_init": self.bias_init,
         }
 
     @classmethod
@@ -143,4 +140,6 @@ class Dense:
             cfg["activation"],
             bias=cfg["bias"],
             dropout=cfg.get("dropout"),
+            init=cfg.get("init", "auto"),
+            bias_init=cfg.get("bias_init", 0.0),
         )

@@ -17,6 +17,7 @@ each layer's W and b are views into it, so an optimizer step is a few passes ove
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validate import as_matrix, check_dtype
+from glassnet._validate import as_matrix, call_with_options, check_dtype, check_number
 from glassnet.errors import ConfigError, DataError, ShapeError
 from glassnet.initializers import initialize
 from glassnet.layers import Dense
@@ -126,9 +127,18 @@ class Network:
                 )
         if len({id(layer) for layer in layers}) != len(layers):
             raise ConfigError("Network: the same Dense object appears twice; create one per layer.")
+        for l, layer in enumerate(layers, start=1):
+            if layer.W is not None:
+                raise ConfigError(
+                    f"Network: layer {l} ({layer.describe()}) already belongs to another network "
+                    "(its W is a view into that network's parameters); create a new Dense, e.g. "
+                    "Dense.from_config(layer.config())."
+                )
+        if seed is not None:
+            seed = int(check_number("Network", "seed", seed, low=0, integer=True))
         self.layers = layers
         self.dtype = check_dtype("Network", dtype)
-        self.seed = seed
+        self.seed = None if rng is not None else seed
         self.rng = rng if rng is not None else np.random.default_rng(seed)
         self.layout: list[ParamSlot] = []
         offset = 0
@@ -419,28 +429,30 @@ class Network:
         """Train the network; see :func:`glassnet.train.fit` for the options."""
         from glassnet.train import fit
 
-        return fit(self, X, y, **options)
+        return call_with_options("Network.fit", functools.partial(fit, self, X, y), options)
 
     def predict(self, X: Any, **options: Any) -> Array:
         """Class indices for classification networks, output values otherwise."""
         from glassnet.train import predict
 
-        return predict(self, X, **options)
+        return call_with_options("Network.predict", functools.partial(predict, self, X), options)
 
     def predict_proba(self, X: Any, **options: Any) -> Array:
         """Class probabilities (softmax / sigmoid outputs, or of logits)."""
         from glassnet.train import predict_proba
 
-        return predict_proba(self, X, **options)
+        proba = functools.partial(predict_proba, self, X)
+        return call_with_options("Network.predict_proba", proba, options)
 
     def evaluate(self, X: Any, y: Any, **options: Any) -> dict[str, Any]:
         """Loss and metrics on (X, y)."""
         from glassnet.train import evaluate
 
-        return evaluate(self, X, y, **options)
+        score = functools.partial(evaluate, self, X, y)
+        return call_with_options("Network.evaluate", score, options)
 
     def save(self, path: Any, **options: Any) -> None:
         """Write the model file atomically; see :func:`glassnet.train.save`."""
         from glassnet.train import save
 
-        save(self, path, **options)
+        call_with_options("Network.save", functools.partial(save, self, path), options)

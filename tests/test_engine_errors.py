@@ -329,15 +329,16 @@ def test_unknown_options_name_the_allowed_ones():
     raises(
         gn.ConfigError,
         lambda: gn.Dense(2, 2, dropout={"rat": 0.1}),
-        "Dense",
-        "'rate' and 'scaling'",
-        "['rat']",
+        "Dense: dropout",
+        "unknown option 'rat'",
+        "Did you mean 'rate'?",
     )
     raises(
         gn.ConfigError,
         lambda: gn.Network([gn.Dense(2, 2, init={"name": "uniform", "lo": 1})]),
         "initializer 'uniform'",
-        "['lo']",
+        "unknown option 'lo'",
+        "Did you mean 'low'?",
     )
 
 
@@ -525,3 +526,23 @@ def test_dropout_on_an_output_layer_with_squared_error_is_fine():
     net = gn.Network([gn.Dense(2, 2, "sigmoid", dropout=0.5)], dtype="float64", seed=0)
     p = net.compute_gradients(np.ones((1, 2)), [[1, 0]], "squared_error", masks=[[1, 0]])
     assert np.isfinite(p.loss)
+
+
+def test_a_dense_layer_cannot_join_a_second_network():
+    d = gn.Dense(3, 2, "relu")
+    first = gn.Network([d], dtype="float64", seed=0)
+    with pytest.raises(gn.ConfigError, match="already belongs to another network"):
+        gn.Network([d], dtype="float64", seed=1)
+    assert np.shares_memory(d.W, first.params)  # the first network keeps its layer
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "zero"])
+def test_bad_seeds_are_refused(seed):
+    with pytest.raises(gn.ConfigError, match="Network: seed"):
+        gn.Network([gn.Dense(2, 1)], seed=seed)
+
+
+def test_a_misspelled_fit_option_gets_a_suggestion():
+    net = gn.Network([gn.Dense(2, 2, "softmax")], seed=0)
+    with pytest.raises(gn.ConfigError, match="Did you mean 'epochs'"):
+        net.fit(np.ones((4, 2)), [0, 1, 0, 1], epoch=3)

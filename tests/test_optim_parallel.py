@@ -60,3 +60,17 @@ def test_subnormal_state_is_flushed_without_changing_the_parameters(monkeypatch)
     assert 0 < abs(state_plain["m"][0]) < tiny  # without the sweep: a subnormal
     assert state_flushed["m"][0] == 0.0  # with it: flushed
     np.testing.assert_array_equal(path_plain, path_flushed)  # and no parameter changed
+
+
+def test_second_moments_are_kept_when_eps_is_too_small_to_hide_them(monkeypatch):
+    # with ε = 0, Adam divides by √v: flushing a subnormal v to 0 would turn a finite step
+    # into m/0 = inf. Gradients of 1e-20 give v = 1e-3·1e-40 (subnormal) and m ≈ 1e-21.
+    monkeypatch.setattr(base, "FLUSH_EVERY", 16)
+    for eps, expect_kept in ((0.0, True), (1e-8, False)):
+        theta = np.zeros(1, dtype=np.float32)
+        opt = get_optimizer("adam", lr=1e-3, eps=eps)
+        for _ in range(16):
+            opt.step(theta, np.array([1e-20], dtype=np.float32))
+        v = opt.state_dict()["v"][0]
+        assert (v > 0) == expect_kept
+        assert np.isfinite(theta).all()

@@ -111,6 +111,10 @@ class Adam(Optimizer):
             "eps_inside_sqrt": self.eps_inside_sqrt,
         }
 
+    def _flushable(self) -> tuple[str, ...]:
+        # with ε < 1e-10 a flushed second moment could change √v + ε visibly (or divide by 0)
+        return tuple(self._bufs) if self.eps >= 1e-10 else ("m",)
+
     def _active(self) -> tuple[str, ...]:
         return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
 

@@ -25,7 +25,7 @@ Buffers = dict[str, "np.ndarray | None"]
 #: arrays at least this large are updated in parallel chunks (NumPy ufuncs release the GIL)
 PARALLEL_MIN_SIZE = 1 << 16
 #: float32 state is swept for subnormal numbers every this many steps (see _flush_subnormals)
-FLUSH_EVERY = 16
+FLUSH_EVERY = 64
 _pool: ThreadPoolExecutor | None = None
 _n_threads = max(1, min(os.cpu_count() or 1, 4))
 
@@ -203,18 +203,27 @@ class Optimizer:
         for job in jobs:
             job.result()
 
+    def _flushable(self) -> tuple[str, ...]:
+        """State arrays whose subnormal entries may be set to zero without changing θ."""
+        return tuple(self._bufs)
+
     def _flush_subnormals(self) -> None:
         """Set float32 state entries below the smallest normal number (1.2e-38) to zero.
 
         Running averages of gradients that are exactly zero (dead ReLU units) decay into
-        subnormal numbers, which make sqrt and division several times slower. Such an
-        entry moves θ by at most η·1.2e-38/ε ≈ 1e-33 (Adam) — far below float32 rounding of
-        any weight — so flushing changes no result; it keeps every later step fast.
+        subnormal numbers, which make sqrt and division several times slower. A subnormal
+        first moment moves θ by at most η·1.2e-38/ε ≈ 1e-33 (Adam), and a subnormal second
+        moment changes √v + ε by at most 1.1e-19 — far below float32 rounding as long as
+        ε ≥ 1e-10, so optimizers with a smaller ε keep their second moments (see
+        ``_flushable``). Flushing therefore changes no result; it keeps later steps fast.
         """
         tiny = np.finfo(np.float32).tiny
-        for buf in self._bufs.values():
-            if buf is not None:
-                np.putmask(buf, np.abs(buf) < tiny, 0.0)
+        scratch = self._tmp["d"]
+        for name in self._flushable():
+            buf = self._bufs[name]
+            if buf is not None and buf.shape == scratch.shape:
+                np.abs(buf, out=scratch)
+                np.putmask(buf, scratch < tiny, 0.0)
 
     def _prepare(self, params: np.ndarray) -> None:
         """Create state lazily (zeros of params' shape and dtype) and the scratch buffers."""

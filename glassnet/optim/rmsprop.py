@@ -95,6 +95,10 @@ class RMSprop(Optimizer):
             "eps_inside_sqrt": self.eps_inside_sqrt,
         }
 
+    def _flushable(self) -> tuple[str, ...]:
+        # with ε < 1e-10 a flushed second moment could change √v + ε visibly (or divide by 0)
+        return tuple(self._bufs) if self.eps >= 1e-10 else ("g_avg", "buffer")
+
     def _active(self) -> tuple[str, ...]:
         return ("v",) + ("g_avg",) * self.centered + ("buffer",) * (self.momentum > 0)
 
