@@ -101,6 +101,12 @@ def check_gradients(
     Dropout layers need ``masks`` in training mode (fixed masks make the loss a deterministic
     function of θ); without masks the check runs in evaluation mode.
     """
+    if net.dtype != np.float64:
+        raise ConfigError(
+            f"check_gradients: the network is {net.dtype.name}; finite differences need float64 "
+            "(in float32 rounding swamps the difference quotient). Build the network with "
+            "dtype='float64'."
+        )
     train = masks is not None
     xs = net._check_inputs(x)
     p = net.compute_gradients(xs, t, loss, regularization, train=train, masks=masks)

@@ -546,3 +546,9 @@ def test_a_misspelled_fit_option_gets_a_suggestion():
     net = gn.Network([gn.Dense(2, 2, "softmax")], seed=0)
     with pytest.raises(gn.ConfigError, match="Did you mean 'epochs'"):
         net.fit(np.ones((4, 2)), [0, 1, 0, 1], epoch=3)
+
+
+def test_gradient_check_refuses_float32_networks():
+    net = gn.Network([gn.Dense(2, 2, "softmax")], dtype="float32", seed=0)
+    with pytest.raises(gn.ConfigError, match="need float64"):
+        gn.check_gradients(net, np.ones((1, 2)), [0], "cross_entropy")
