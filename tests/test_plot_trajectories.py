@@ -72,3 +72,15 @@ def test_gif_frames_show_the_paths_growing(tmp_path):
         assert im.format == "GIF" and im.n_frames == 5
     with pytest.raises(ConfigError, match=r"\.gif"):
         animate_trajectories("saddle", tmp_path / "s.png", steps=3, frames=2)
+
+
+@pytest.mark.parametrize("start", [None, (-1.5, 0.05)])
+def test_start_marker_is_the_first_point_of_every_path(tmp_path, start):
+    r = plot_trajectories("saddle", None, start=start, steps=4)
+    (marker,) = [ln for ln in r.figure.axes[0].lines if ln.get_label() == "start θ₀"]
+    for path in r.data["paths"].values():
+        np.testing.assert_array_equal(marker.get_xydata(), path[:1])
+    np.testing.assert_array_equal(marker.get_xydata()[0], r.data["start"])
+    a = animate_trajectories("saddle", tmp_path / "s.gif", start=start, steps=4, frames=2, dpi=20)
+    (marker,) = [ln for ln in a.figure.axes[0].lines if ln.get_label() == "start θ₀"]
+    np.testing.assert_array_equal(marker.get_xydata(), a.data["paths"]["SGD"][:1])

@@ -310,7 +310,8 @@ def _setup(
     _contours(ax, fn)
     ax.set_xlabel("θ₁ = x")
     ax.set_ylabel("θ₂ = y")
-    ax.plot(*fn.start, "o", color="black", ms=7, zorder=5, label="start θ₀")
+    theta0 = next(iter(runs.values()))["path"][0]  # every path starts there
+    ax.plot(*theta0, "o", color="black", ms=7, zorder=5, label="start θ₀")
     if fn.minimum is not None:
         ax.plot(
             *fn.minimum,
