@@ -113,7 +113,7 @@ def test_reduce_lr_on_plateau_matches_torch(options):
         sched.step(m)
         expected.append(torch_opt.param_groups[0]["lr"])
     cb = ReduceLROnPlateau("val_loss", **options)
-    run = SimpleNamespace(optimizer=SGD(lr=0.1), schedule=None, params={"n_val": 5},
+    run = SimpleNamespace(optimizer=SGD(lr=0.1), schedule=None, plan={"n_val": 5},
                           callback_state={}, history=History())
     cb.on_train_begin(run)
     got = []

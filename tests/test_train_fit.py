@@ -236,3 +236,14 @@ def test_float32_network_trains_and_history_is_plain_floats(rng):
     hist = fit(mlp(dtype="float32"), X, y, epochs=2, verbose=0)
     assert all(type(v) is float for v in hist["loss"])
     assert all(type(v) is float for v in hist.steps["loss"])
+
+
+def test_the_per_call_plan_is_run_plan_not_a_second_params(rng):
+    # review item 10: TrainingRun.params (per-call counts) clashed with net.params
+    X, y = toy(rng, n=20)
+    net = mlp()
+    net.fit(X, y, epochs=2, batch_size=8, validation_split=0.25, verbose=0)
+    run = net.training_state
+    assert run.plan == {"epochs": 2, "n_batches": 2, "n_train": 15, "n_val": 5,
+                        "batch_size": 8}
+    assert "params" not in {f.name for f in __import__("dataclasses").fields(run)}

@@ -93,10 +93,10 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
     train, val = prepare_data(net, run, X, y, validation_data, validation_split)
     cbs = CallbackList(_with_progress(callbacks or [], verbose))
     n_batches = -(-train.n // run.batch_size)
-    run.params = {"epochs": run.epoch + epochs, "n_batches": n_batches, "n_train": train.n,
+    run.plan = {"epochs": run.epoch + epochs, "n_batches": n_batches, "n_train": train.n,
                   "n_val": 0 if val is None else val.n, "batch_size": run.batch_size}
     if schedule is not _KEEP:
-        total = run.params["epochs"] * (n_batches if run.schedule_unit == "step" else 1)
+        total = run.plan["epochs"] * (n_batches if run.schedule_unit == "step" else 1)
         run.schedule = resolve_schedule(schedule, run.optimizer, total)
     net.training_state = run
     best = _Best(net, run)
@@ -172,7 +172,7 @@ def _train_epoch(run: TrainingRun, data: Arrays, cbs: CallbackList, shuffle: boo
 
 def _end_epoch(run: TrainingRun, val: Arrays | None, eval_batch_size: int) -> dict[str, Any]:
     """Close the epoch: its mean loss and metrics, then evaluate the validation data once."""
-    ep, n = run.epoch_state, run.params["n_train"]
+    ep, n = run.epoch_state, run.plan["n_train"]
     t0 = time.perf_counter()
     run.epoch += 1
     run.epoch_state = None
@@ -205,7 +205,7 @@ class _Best:
 
 def _diverged(run: TrainingRun, data: Arrays, best: _Best, d: _DivergedError) -> str:
     run.net.params[...] = best.params
-    epoch, nb = run.epoch + 1, run.params["n_batches"]
+    epoch, nb = run.epoch + 1, run.plan["n_batches"]
     run.epoch_state = None  # the epoch is abandoned; its updates are undone
     run.stop_training = True
     run.stop_reason = f"diverged at epoch {epoch}, batch {d.batch}"

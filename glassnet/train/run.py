@@ -64,7 +64,7 @@ class TrainingRun:
 
     Transient (one ``fit`` call): ``last_pass`` (the engine's Pass of the last batch: its
     activations and deltas; ``net.grads`` holds its gradients), ``stop_training`` (set it to
-    stop after the current batch), ``stop_reason``, ``interrupted``, ``params`` (``epochs``,
+    stop after the current batch), ``stop_reason``, ``interrupted``, ``plan`` (``epochs``,
     ``n_batches``, ``n_train``, ``n_val``, ``batch_size`` of this call).
     """
 
@@ -89,7 +89,12 @@ class TrainingRun:
     stop_training: bool = False
     stop_reason: str = ""
     interrupted: bool = False
-    params: dict[str, Any] = field(default_factory=dict)
+    plan: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Deprecated alias of :attr:`plan` (read-only); ``net.params`` are the parameters."""
+        return self.plan
 
     def current_lr(self, epoch_index: int | None = None) -> float:
         """η for the next update: the schedule's value (at ``step``, or at the 0-based epoch

@@ -114,7 +114,7 @@ class LearningRateScheduler(Callback):
     def on_train_begin(self, run: Any) -> None:
         from glassnet.train.run import resolve_schedule
 
-        unit_count = run.params["n_batches"] if self.unit == "step" else 1
+        unit_count = run.plan["n_batches"] if self.unit == "step" else 1
         run.schedule = resolve_schedule(self.schedule, run.optimizer,
-                                        run.params["epochs"] * unit_count)
+                                        run.plan["epochs"] * unit_count)
         run.schedule_unit = self.unit

@@ -58,9 +58,9 @@ class ProgressBar(Callback):
         from tqdm.auto import tqdm
 
         self._loss_sum, self._seen = 0.0, 0
-        total = run.params.get("n_batches")
+        total = run.plan.get("n_batches")
         done = run.epoch_state.batch if run.epoch_state is not None else 0
-        self._bar = tqdm(total=total, initial=done, desc=f"epoch {epoch}/{run.params['epochs']}",
+        self._bar = tqdm(total=total, initial=done, desc=f"epoch {epoch}/{run.plan['epochs']}",
                          unit="batch", file=self._out, leave=True, dynamic_ncols=True)
         self._next_refresh = 0.0
 
@@ -87,7 +87,7 @@ class ProgressBar(Callback):
             self._bar.close()
             self._bar = None
             return
-        print(f"epoch {epoch}/{run.params['epochs']}  {format_logs(logs)}", file=self._out,
+        print(f"epoch {epoch}/{run.plan['epochs']}  {format_logs(logs)}", file=self._out,
               flush=True)
 
     def on_train_end(self, run: Any) -> None:

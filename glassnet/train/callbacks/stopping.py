@@ -14,7 +14,7 @@ from glassnet.train.callbacks.base import Callback, monitor_mode, require_monito
 
 def check_monitor_available(where: str, monitor: str, run: Any) -> None:
     """Fail before the first epoch if a ``val_*`` quantity is monitored without validation."""
-    if monitor.startswith("val_") and not run.params.get("n_val"):
+    if monitor.startswith("val_") and not run.plan.get("n_val"):
         raise ConfigError(f"{where}: monitor {monitor!r} needs validation data; pass "
                           "validation_data=(X, y) or validation_split=0.1, or monitor 'loss'.")
 
