@@ -212,3 +212,96 @@ def test_user_errors_are_one_line_with_exit_code_2(capsys, tmp_path, argv, messa
     code, _, err = _run(capsys, *argv)
     assert code == 2 and message in err and len(err.splitlines()) == 1
     assert err.startswith("glassnet plot: error:")
+
+
+# ------------------------------------------------------------- values with a leading minus
+@pytest.mark.parametrize(
+    ("argv", "dest", "value"),
+    [
+        (("trajectories", "--start", "-1.5,0.05"), "start", "-1.5,0.05"),
+        (("trajectories", "--start=-1.5,0.05"), "start", "-1.5,0.05"),
+        (("trajectories", "--start", "-.5,1", "--gif"), "start", "-.5,1"),
+        (("network", "m.glassnet", "--input", "-0.5,1"), "input", "-0.5,1"),
+        (("dropout", "--activations", "-0.2,0.9", "--mask", "1,0"), "activations", "-0.2,0.9"),
+        (("schedules", "--lr", "-1e-3"), "lr", -1e-3),
+        (("boundary", "--noise", "-2E-1"), "noise", -0.2),
+    ],
+)
+def test_option_values_may_start_with_a_minus_sign(argv, dest, value):
+    from glassnet.cli import build_parser
+
+    args = build_parser().parse_args(["plot", *argv])
+    assert getattr(args, dest) == value
+
+
+def test_negative_start_reaches_the_paths(tmp_path, capsys, monkeypatch):
+    import glassnet.plot
+
+    seen = {}
+    real = glassnet.plot.plot_trajectories
+
+    def spy(*args, **kwargs):
+        r = real(*args, **kwargs)
+        seen["start"] = r.data["paths"]["SGD"][0]
+        return r
+
+    monkeypatch.setattr(glassnet.plot, "plot_trajectories", spy)
+    out = tmp_path / "s.png"
+    code, _, err = _run(
+        capsys, "trajectories", "--function", "saddle", "--steps", "3", "--start", "-1.5,0.05",
+        "--out", str(out), "--dpi", "20",
+    )  # fmt: skip
+    assert code == 0, err
+    assert seen["start"].tolist() == [-1.5, 0.05]
+
+
+# ------------------------------------------------------------- argument errors: one line
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("trajectories", "--steps", "x"),
+        ("trajectories", "--start"),
+        ("boundary", "--epochs"),
+        ("network",),
+        ("curves",),
+        ("schedules", "--lr", "fast"),
+        ("dropout", "--rate"),
+        ("gradient-flow", "--depth", "2.5"),
+        ("nonsense",),
+    ],
+)
+def test_argument_errors_are_one_line(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        main(["plot", *argv])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("glassnet plot") and len(err.splitlines()) == 1, err
+
+
+# ------------------------------------------------------------- --sample counts from 1
+def test_sample_counts_from_one_like_explain(tmp_path, capsys, monkeypatch):
+    import glassnet.plot
+
+    ex = tmp_path / "ex.yaml"
+    ex.write_text(EXERCISE)  # two samples
+    seen = {}
+    real = glassnet.plot.plot_network
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        r = real(*args, **kwargs)
+        seen["title"] = r.figure.axes[0].get_title()
+        return r
+
+    monkeypatch.setattr(glassnet.plot, "plot_network", spy)
+    code, _, err = _run(
+        capsys, "network", str(ex), "--sample", "2", "--out", str(tmp_path / "n.png")
+    )
+    assert code == 0, err
+    assert seen["sample"] == 1 and "sample 2 of 2" in seen["title"]
+    for bad in ("0", "3"):
+        code, _, err = _run(capsys, "network", str(ex), "--sample", bad)
+        assert code == 2 and "--sample" in err and "1..2" in err and len(err.splitlines()) == 1
+    with pytest.raises(SystemExit):
+        main(["plot", "network", "--help"])
+    assert "counts from 1" in capsys.readouterr().out

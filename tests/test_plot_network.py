@@ -57,6 +57,7 @@ def test_edges_are_the_weights_and_neurons_the_activations(tmp_path):
         _collection(r.figure, "neurons").get_array(), np.concatenate(acts)
     )
     assert r.data["weights"]["W2"].shape == (2, 3) and r.data["gradients"] is None
+    assert "activations for sample 2 of 2" in r.figure.axes[0].get_title()  # counts from 1
     with Image.open(r.path) as im:
         assert im.format == "PNG" and im.size[0] > 250 and im.size[1] > 150
 

@@ -8,9 +8,64 @@ Every subcommand writes one file (``--out``; PNG or SVG by the extension, GIF fo
 from __future__ import annotations
 
 import argparse
+import re
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 _FMT = argparse.RawDescriptionHelpFormatter
+
+#: a word that starts like a negative number: "-1.5,0.05", "-.5", "-1e-3"
+_NEGATIVE_VALUE = re.compile(r"-\.?\d")
+
+
+def attach_negative_values(words: Sequence[str], options: set[str]) -> list[str]:
+    """Rewrite ``OPTION VALUE`` as ``OPTION=VALUE`` when VALUE starts like a negative number.
+
+    argparse reads every word that starts with "-" as an option unless it is a plain negative
+    number ("-1", "-0.5"), so ``--start -1.5,0.05`` or ``--lr -1e-3`` stop with "expected one
+    argument". No option of ``glassnet plot`` starts with "-" and a digit, so such a word right
+    after an option that takes a value (``options``) is that value. Words after "--" are left
+    alone.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            out.extend(words[i:])
+            break
+        if word in options and i + 1 < len(words) and _NEGATIVE_VALUE.match(words[i + 1]):
+            out.append(f"{word}={words[i + 1]}")
+            i += 2
+            continue
+        out.append(word)
+        i += 1
+    return out
+
+
+class PlotParser(argparse.ArgumentParser):
+    """The parser of each ``glassnet plot`` picture: its options accept values that start with
+    a minus sign (``--start -1.5,0.05``, ``--input -0.5,1``), see :func:`attach_negative_values`.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.valued_options: set[str] = set()  # before super(): it adds --help
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        if action.option_strings and action.nargs is None:  # takes exactly one value
+            self.valued_options.update(action.option_strings)
+        return action
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        words = sys.argv[1:] if args is None else list(args)
+        return super().parse_known_args(
+            attach_negative_values(words, self.valued_options), namespace
+        )
 
 
 def _wrap(text: str) -> str:
@@ -57,7 +112,7 @@ def register(subparsers: Any) -> None:
         epilog=PLOT_EPILOG,
         formatter_class=_FMT,
     )
-    sub = parser.add_subparsers(dest="picture", metavar="PICTURE")
+    sub = parser.add_subparsers(dest="picture", metavar="PICTURE", parser_class=PlotParser)
     parser.set_defaults(handler=_no_picture, _parser=parser)
 
     p = sub.add_parser(
@@ -71,7 +126,7 @@ def register(subparsers: Any) -> None:
         ),
         epilog="examples:\n"
         "  glassnet plot network exercise.yaml                  # network.png\n"
-        "  glassnet plot network exercise.yaml --sample 1 --out net.svg\n"
+        "  glassnet plot network exercise.yaml --sample 2 --out net.svg\n"
         "  glassnet plot network model.glassnet --input 0.5,-1.2\n"
         "  glassnet plot network exercise.yaml --no-gradients --no-weights",
         formatter_class=_FMT,
@@ -84,8 +139,10 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--sample",
         type=int,
-        default=0,
-        help="row of the inputs whose activations colour the neurons (default 0)",
+        default=1,
+        metavar="K",
+        help="which of the exercise's samples colours the neurons; counts from 1, as explain "
+        "and the diagram's title do (default 1)",
     )
     p.add_argument(
         "--input",
@@ -283,6 +340,12 @@ def register(subparsers: Any) -> None:
     _out_arg(p, "dropout.png")
     p.set_defaults(handler=_dropout)
 
+    from glassnet.cli import one_line_errors
+
+    one_line_errors(parser)
+    for picture_parser in sub.choices.values():
+        one_line_errors(picture_parser)
+
 
 # ---------------------------------------------------------------------------- helpers
 def _no_picture(args: argparse.Namespace) -> int:
@@ -330,13 +393,32 @@ def _network(args: argparse.Namespace) -> int:
             source,
             _out(args, "network.png"),
             x=None if x is None else [x],
-            sample=0 if x is not None else args.sample,
+            sample=0 if x is not None else _sample_row(args),
             weights=args.weights,
             gradients=args.gradients if x is None else False,
             max_units=args.max_units,
             dpi=args.dpi,
         )
     )
+
+
+def _sample_row(args: argparse.Namespace) -> int:
+    """The 0-based row of ``--sample K`` (K counts from 1), checked against the exercise."""
+    import numpy as np
+
+    from glassnet.errors import ConfigError
+    from glassnet.plot.network_diagram import EXERCISE_SUFFIXES, load_source
+
+    n = None
+    if args.source.lower().endswith(EXERCISE_SUFFIXES):
+        rows = load_source(args.source)["x"]
+        if rows is not None:
+            rows = np.asarray(rows)
+            n = 1 if rows.ndim == 1 else rows.shape[0]
+    if args.sample < 1 or (n is not None and args.sample > n):
+        have = f"1..{n} (the exercise has {n} samples)" if n else "1 or more"
+        raise ConfigError(f"--sample counts from 1: use {have}; got {args.sample}.")
+    return args.sample - 1
 
 
 def _curves(args: argparse.Namespace) -> int:

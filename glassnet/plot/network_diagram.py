@@ -101,6 +101,8 @@ def plot_network(
         or the path of an exercise file (.yaml/.yml/.json) or of a model file
         (``Network.save``). An exercise supplies x, targets, loss, regularization and masks.
     x : inputs (samples, n_in); neurons are coloured by the activations of row ``sample``.
+    sample : that row as a Python index (0 = the first row); the title counts samples from 1
+        ("sample 2 of 3" for ``sample=1``), as ``glassnet explain`` and ``--sample`` do.
     targets, loss, regularization, masks : with ``x``, a backward pass
         (``net.compute_gradients``) fills ``net.grads``; the gradient labels are ∂C/∂w of
         the reduced loss over all rows of ``x``.
@@ -157,6 +159,11 @@ def plot_network(
             "(an exercise file has them)."
         )
     sizes = [net.n_inputs] + [layer.n_out for layer in net.layers]
+    shown = (
+        None
+        if x is None
+        else ("one input sample" if len(x) == 1 else f"sample {sample + 1} of {len(x)}")
+    )
     data: dict[str, Any] = {
         "weights": {f"W{l}": np.array(layer.W) for l, layer in enumerate(net.layers, 1)},
         "biases": {
@@ -172,7 +179,7 @@ def plot_network(
     with style.rc():
         if max(sizes) > max_units:
             data["mode"] = "blocks"
-            fig = _draw_blocks(net, sizes, activations, title, info["name"])
+            fig = _draw_blocks(net, sizes, activations, title, info["name"], shown)
         else:
             data["mode"] = "units"
             edges = max(a * b for a, b in itertools.pairwise(sizes))
@@ -181,7 +188,16 @@ def plot_network(
             if gradients is None:
                 gradients = grads is not None and bool(weights) and edges <= 9
             fig, edge_values = _draw_units(
-                net, sizes, activations, dropped, grads, weights, gradients, title, info["name"]
+                net,
+                sizes,
+                activations,
+                dropped,
+                grads,
+                weights,
+                gradients,
+                title,
+                info["name"],
+                shown,
             )
             data["edge_values"] = edge_values
             data["weight_labels"] = bool(weights)
@@ -210,6 +226,7 @@ def _draw_units(
     show_grads: bool,
     title: str | None,
     name: str | None,
+    shown: str | None,
 ) -> tuple[Any, np.ndarray]:
     import matplotlib as mpl
     from matplotlib.collections import LineCollection, PatchCollection
@@ -378,7 +395,7 @@ def _draw_units(
     dims = " → ".join(str(s) for s in sizes)
     default = f"Network {dims}" + (f" — {name}" if name else "")
     if activations is not None:
-        default += "\nneurons: activations for one input sample"
+        default += f"\nneurons: activations for {shown}"
     ax.set_title(title or default, fontsize=11)
     return fig, values_arr
 
@@ -450,6 +467,7 @@ def _draw_blocks(
     activations: list[Any] | None,
     title: str | None,
     name: str | None,
+    shown: str | None,
 ) -> Any:
     import matplotlib as mpl
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
@@ -516,7 +534,7 @@ def _draw_blocks(
     ax.set_ylim(-hmax / 2 - 0.3, hmax / 2 + 0.3)
     if im is not None:
         cb = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
-        cb.set_label("activation a (input: x), strip beside each block")
+        cb.set_label(f"activation a for {shown} (input: x), strip beside each block")
     dims = " → ".join(str(s) for s in sizes)
     ax.set_title(
         title
