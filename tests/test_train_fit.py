@@ -8,7 +8,7 @@ import pytest
 
 import glassnet as gn
 from glassnet.optim import SGD, Adam
-from glassnet.train import History, LambdaCallback, fit
+from glassnet.train import EarlyStopping, History, LambdaCallback, fit
 
 
 def toy(rng: np.random.Generator, n: int = 60, d: int = 4, k: int = 3):
@@ -247,3 +247,36 @@ def test_the_per_call_plan_is_run_plan_not_a_second_params(rng):
     assert run.plan == {"epochs": 2, "n_batches": 2, "n_train": 15, "n_val": 5,
                         "batch_size": 8}
     assert "params" not in {f.name for f in __import__("dataclasses").fields(run)}
+
+
+def test_a_fit_that_fails_its_checks_leaves_the_previous_run_untouched(rng):
+    # review item 1: make_run mutated the previous run before the data was checked
+    X, y = toy(rng)
+    net = mlp()
+    net.fit(X, y, optimizer="adam", lr=0.01, epochs=2, batch_size=16, verbose=0,
+            schedule_unit="step", regularization=0.01, metrics=["accuracy"])
+    run = net.training_state
+    before = {k: getattr(run, k) for k in ("loss", "optimizer", "task", "metrics",
+                                           "regularization", "schedule_unit", "batch_size",
+                                           "info", "epoch", "step", "history")}
+    state = run.optimizer.state_dict()
+    failing = [
+        (gn.ShapeError, dict(X=X[:, :3], optimizer="sgd", batch_size=7)),
+        (gn.ShapeError, dict(X=X[:, :3], lr=0.5, schedule_unit="epoch", regularization=None)),
+        (gn.ShapeError, dict(X=X[:, :3], loss="mse", metrics=["mae"], info={"a": 1})),
+        (gn.ConfigError, dict(validation_data=(X, y), validation_split=0.2, batch_size=3)),
+        (gn.ConfigError, dict(lr=0.5, callbacks=[EarlyStopping()])),  # no val data
+    ]
+    for error, options in failing:
+        options = {"X": X, "y": y, "epochs": 1, "verbose": 0, **options}
+        with pytest.raises(error):
+            net.fit(options.pop("X"), options.pop("y"), **options)
+        assert net.training_state is run
+        for key, value in before.items():
+            assert getattr(run, key) is value or getattr(run, key) == value, key
+        assert run.optimizer.lr == 0.01 and isinstance(run.optimizer, Adam)
+        for key, value in state.items():
+            np.testing.assert_array_equal(run.optimizer.state_dict()[key], value)
+    # and the next good call continues the previous run
+    net.fit(X, y, epochs=1, verbose=0)
+    assert net.training_state.step == 3 * 4 and net.training_state.optimizer.state.t == 12

@@ -98,11 +98,11 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
     if schedule is not _KEEP:
         total = run.plan["epochs"] * (n_batches if run.schedule_unit == "step" else 1)
         run.schedule = resolve_schedule(schedule, run.optimizer, total)
-    net.training_state = run
     best = _Best(net, run)
     message = ""
     with _sigint_stops(run), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        cbs.train_begin(run)
+        cbs.train_begin(run)  # callbacks check their options here
+        net.training_state = run  # only now: a call that fails its checks changes nothing
         try:
             done = 0
             while done < epochs and not run.stop_training:

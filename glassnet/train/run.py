@@ -7,6 +7,7 @@ step and epoch counters, same history — unless an option replaces a part.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,7 +110,8 @@ class TrainingRun:
 # ---------------------------------------------------------------------- option resolution
 def resolve_optimizer(spec: Any, lr: float | None, previous: Any) -> Any:
     """An Optimizer from ``None`` (keep ``previous``, else Adam), a name, a
-    ``{"name": ..., **options}`` mapping or an Optimizer object."""
+    ``{"name": ..., **options}`` mapping or an Optimizer object. ``previous`` is never
+    modified: a new ``lr`` for it is set on a copy (with the same state)."""
     from glassnet.optim import Optimizer, get_optimizer
 
     if spec is None and previous is not None:
@@ -130,7 +132,11 @@ def resolve_optimizer(spec: Any, lr: float | None, previous: Any) -> Any:
         opt = get_optimizer(name, **options)
     else:
         raise ConfigError(f"fit: optimizer must be a name, a dict or an Optimizer; got {spec!r}.")
-    if lr is not None:
+    if lr is not None and lr != opt.lr:
+        if opt is previous:  # never change the previous run's optimizer: a copy, same state
+            import copy
+
+            opt = copy.deepcopy(previous)
         opt.lr = lr
     return opt
 
@@ -145,8 +151,6 @@ def resolve_schedule(spec: Any, optimizer: Any, length: int | None = None) -> Sc
     if spec is None or callable(spec):
         return spec
     if isinstance(spec, str | Mapping):
-        import dataclasses
-
         from glassnet.schedules import SCHEDULES, get_schedule
 
         options = dict(spec) if isinstance(spec, Mapping) else {"name": spec}
@@ -191,7 +195,11 @@ def make_run(net: Any, *, loss: Any = None, optimizer: Any = None, lr: float | N
              info: Mapping[str, Any] | None = None) -> TrainingRun:
     """The run for this ``fit`` call: the network's previous run with the given parts replaced,
     or a new one. ``None`` (or, for regularization, leaving the option out) keeps the
-    previous value. The schedule is resolved by ``fit`` once the data size is known."""
+    previous value. The schedule is resolved by ``fit`` once the data size is known.
+
+    The previous run (``net.training_state``) is not modified: the result is a new
+    TrainingRun (sharing the unchanged parts), which ``fit`` installs only once the data and
+    the callbacks have been checked."""
     prev: TrainingRun | None = getattr(net, "training_state", None)
     if loss is not None:
         loss_obj = get_loss(loss)
@@ -203,16 +211,23 @@ def make_run(net: Any, *, loss: Any = None, optimizer: Any = None, lr: float | N
         prev.task if prev and loss is None else None))
     if metrics is None:
         metrics = prev.metrics if prev and prev.task == task_name else default_metrics(task_name)
-    run = prev if prev is not None else TrainingRun(net, loss_obj, opt, task_name, ())
-    run.loss, run.optimizer, run.task = loss_obj, opt, task_name
-    run.metrics = check_metrics(metrics, task_name)
+    changes: dict[str, Any] = {
+        "loss": loss_obj, "optimizer": opt, "task": task_name,
+        "metrics": check_metrics(metrics, task_name),
+        # transient: a fresh start for this call
+        "last_pass": None, "stop_training": False, "stop_reason": "", "interrupted": False,
+        "plan": {},
+    }
     if schedule_unit is not None:
-        run.schedule_unit = check_choice("fit", "schedule_unit", schedule_unit, ["step", "epoch"])
+        changes["schedule_unit"] = check_choice("fit", "schedule_unit", schedule_unit,
+                                                ["step", "epoch"])
     if regularization is not _KEEP:
-        run.regularization = resolve_regularization(regularization)
+        changes["regularization"] = resolve_regularization(regularization)
     if batch_size is not None:
-        run.batch_size = int(check_number("fit", "batch_size", batch_size, low=1, integer=True))
+        changes["batch_size"] = int(check_number("fit", "batch_size", batch_size, low=1,
+                                                 integer=True))
     if info is not None:
-        run.info = dict(info)
-    run.last_pass, run.stop_training, run.stop_reason, run.interrupted = None, False, "", False
-    return run
+        changes["info"] = dict(info)
+    if prev is None:
+        return TrainingRun(net, **changes)
+    return dataclasses.replace(prev, **changes)
