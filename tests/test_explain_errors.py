@@ -119,7 +119,7 @@ CASES = [
     (
         "wrong number of targets",
         lambda s: s["data"].update(t=[1, 0]),
-        "data.t: expected 1 target values (one per output unit); got a list of 2 entries.",
+        "data.t: expected 1 target value (one per output unit); got a list of 2 entries.",
     ),
     (
         "wrong number of inputs",
@@ -183,6 +183,53 @@ CASES = [
         "duplicate unit name",
         lambda s: layers(s)[1].update(units=["h1"]),
         "network.layers[1].units[0]: the name 'h1' is already used at network.layers[0].units[0]",
+    ),
+    (
+        "duplicate input name",
+        lambda s: s["network"].update(inputs=["x", "x"]),
+        "network.inputs[1]: the name 'x' is already used at network.inputs[0]",
+    ),
+    (
+        "input named like a unit",
+        lambda s: s["network"].update(inputs=["x", "h2"]),
+        "network.layers[0].units[1]: the name 'h2' is already used at network.inputs[1]",
+    ),
+    (
+        "input named like a parameter",
+        lambda s: s["network"].update(inputs=["x", "w1"]),
+        "network.inputs[1]: the name 'w1' is also a parameter in params",
+    ),
+    (
+        "one input value expected",
+        lambda s: (
+            s["network"].update(inputs=["x"]),
+            layers(s)[0].update(weights=[["w1"], [0.3]]),
+            s["data"].update(x=[1, 2]),
+        ),
+        "data.x: expected 1 input value; got a list of 2 entries.",
+    ),
+    (
+        "row of the wrong length",
+        lambda s: layers(s)[0].update(weights=[["w1", 0.2], [0.3, 0.4, 0.5]]),
+        "network.layers[0].weights: expected 2 rows (one per unit of this layer) of 2 entries "
+        "(one per unit of the previous layer); row 1 has 3 entries.",
+    ),
+    (
+        "row that is not a list",
+        lambda s: layers(s)[0].update(weights=[["w1", 0.2], 5]),
+        "network.layers[0].weights: expected 2 rows (one per unit of this layer) of 2 entries "
+        "(one per unit of the previous layer); row 1 is 5.",
+    ),
+    (
+        "bias of one unit",
+        lambda s: layers(s)[1].update(bias=[1, 2]),
+        "network.layers[1].bias: expected 'zeros' or a list of 1 entry (one per unit); got a "
+        "list of 2 entries.",
+    ),
+    (
+        "mask of one unit",
+        lambda s: layers(s)[1].update(dropout={"rate": 0.5, "mask": [1, 1]}),
+        "expected 1 entry of 0 or 1 per sample (one per unit of this layer)",
     ),
     (
         "unit named like a parameter",
@@ -253,6 +300,15 @@ OPTIMIZER_ONLY: dict[str, Any] = {
         (
             lambda s: s["train"].update(steps=3),
             "train.steps: is 3 but train.gradients has 2 steps.",
+        ),
+        (
+            lambda s: s["train"].update(steps=2, gradients=[[0.1, 0.2]]),
+            "train.steps: is 2 but train.gradients has 1 step.",
+        ),
+        (
+            lambda s: s.update(params={"w1": 1.0}) or s["train"].update(gradients=[[0.1, 0.2]]),
+            "train.gradients[0]: expected 1 gradient (one per parameter, in params order: w1); "
+            "got a list of 2 entries.",
         ),
         (lambda s: s.update(params={}), "params: the optimizer-only form needs named parameters"),
         (lambda s: s["train"].pop("optimizer"), "train: missing key 'optimizer'."),

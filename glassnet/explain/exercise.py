@@ -211,14 +211,17 @@ def _optimizer_only(raw, origin, title, description, params, train) -> Exercise:
         if not isinstance(row, list) or len(row) != len(names):
             chk.fail(
                 path,
-                f"expected {len(names)} gradient{'s' * (len(names) > 1)} (one per "
+                f"expected {chk.plural(len(names), 'gradient')} (one per "
                 f"parameter, in params order: {', '.join(names)}); got {chk.describe(row)}.",
             )
         grads.append([chk.as_number(f"{path}[{i}]", g) for i, g in enumerate(row)])
     optimizer, schedule, _ = parse_train({k: v for k, v in train.items() if k != "gradients"})
     steps = len(grads)
     if "steps" in train and chk.as_int("train.steps", train["steps"], low=1) != steps:
-        chk.fail("train.steps", f"is {train['steps']} but train.gradients has {steps} steps.")
+        chk.fail(
+            "train.steps",
+            f"is {train['steps']} but train.gradients has {chk.plural(steps, 'step')}.",
+        )
     theta = np.array([params[n] for n in names], dtype=np.float64)
     ex = Exercise(
         origin,

@@ -81,17 +81,21 @@ def _matrix(path: str, value: Any, n_out: int, n_in: int, params: Mapping[str, f
     ok = ok and all(isinstance(r, list) and len(r) == n_in for r in rows)
     if not ok:
         if rows is None:
-            got = chk.describe(value)
+            got = f"got {chk.describe(value)}"
         elif len(rows) != n_out:
-            got = f"{len(rows)} row{'s' * (len(rows) != 1)}"
+            got = f"got {chk.plural(len(rows), 'row')}"
         else:
             i = next(i for i, r in enumerate(rows) if not (isinstance(r, list) and len(r) == n_in))
-            got = f"row {i} is {chk.describe(rows[i])}"
+            row = rows[i]
+            got = (
+                f"row {i} has {chk.plural(len(row), 'entry')}"
+                if isinstance(row, list)
+                else f"row {i} is {chk.describe(row)}"
+            )
         chk.fail(
             path,
-            f"expected {n_out} row{'s' * (n_out != 1)} (one per unit of this layer) of "
-            f"{n_in} entr{'y' if n_in == 1 else 'ies'} (one per unit of the previous layer); "
-            f"got {got}.",
+            f"expected {chk.plural(n_out, 'row')} (one per unit of this layer) of "
+            f"{chk.plural(n_in, 'entry')} (one per unit of the previous layer); {got}.",
         )
     return [
         [_entry(f"{path}[{j}][{k}]", e, params) for k, e in enumerate(r)]
@@ -109,7 +113,11 @@ def _bias(path: str, value: Any, n_out: int, params: Mapping[str, float]) -> lis
     entries = value if isinstance(value, list) else None
     if entries is None or len(entries) != n_out:
         got = chk.describe(value)
-        chk.fail(path, f"expected 'zeros' or a list of {n_out} entries (one per unit); got {got}.")
+        chk.fail(
+            path,
+            f"expected 'zeros' or a list of {chk.plural(n_out, 'entry')} (one per unit); "
+            f"got {got}.",
+        )
     return [_entry(f"{path}[{j}]", e, params) for j, e in enumerate(entries)]
 
 
@@ -131,8 +139,21 @@ def _dropout(path: str, value: Any) -> tuple[Dropout | None, Any, int | None]:
     return drop, spec.get("mask"), seed
 
 
+def _new_unit_name(where: str, name: str, seen: dict[str, str], params: Mapping) -> None:
+    """Record an input or unit name; names are unique and differ from parameter names."""
+    if name in seen:
+        chk.fail(
+            where,
+            f"the name {name!r} is already used at {seen[name]}; input and unit names must differ.",
+        )
+    if name in params:
+        chk.fail(where, f"the name {name!r} is also a parameter in params; use another name.")
+    seen[name] = where
+
+
 def parse_network(path: str, value: Any, params: Mapping[str, float]) -> NetworkSpec:
-    """Parse and check ``network``; unit names are unique and distinct from parameter names."""
+    """Parse and check ``network``; input and unit names are unique and distinct from
+    parameter names."""
     net = chk.mapping(path, value)
     chk.check_keys(path, net, ("inputs", "layers", "init"), required=("inputs", "layers"))
     raw_inputs = _unit_names(f"{path}.inputs", net["inputs"], None)
@@ -142,7 +163,9 @@ def parse_network(path: str, value: Any, params: Mapping[str, float]) -> Network
         chk.fail(f"{path}.layers", "expected at least one layer.")
     n_hidden = len(raw_layers) - 1
     layers: list[LayerSpec] = []
-    seen = {n: f"{path}.inputs" for n in inputs}
+    seen: dict[str, str] = {}
+    for k, name in enumerate(inputs):
+        _new_unit_name(f"{path}.inputs[{k}]", name, seen, params)
     n_prev = len(inputs)
     for i, raw in enumerate(raw_layers):
         lp = f"{path}.layers[{i}]"
@@ -155,14 +178,7 @@ def parse_network(path: str, value: Any, params: Mapping[str, float]) -> Network
             if prefix.endswith("_") and len(units) == 1:
                 units = [prefix[:-1]]
         for j, u in enumerate(units):
-            where = f"{lp}.units[{j}]"
-            if u in seen:
-                chk.fail(
-                    where, f"the name {u!r} is already used at {seen[u]}; unit names must differ."
-                )
-            if u in params:
-                chk.fail(where, f"the name {u!r} is also a parameter in params; use another name.")
-            seen[u] = where
+            _new_unit_name(f"{lp}.units[{j}]", u, seen, params)
         act_name, act_opts = chk.spec_with_name(
             f"{lp}.activation", spec.get("activation", "identity")
         )

@@ -66,7 +66,10 @@ def parse_data(value: Any, net: Network, loss: Loss) -> tuple[np.ndarray, np.nda
         chk.check_keys(path, sample, ("x", "t"), required=("x", "t"))
         x = sample["x"] if isinstance(sample["x"], list) else [sample["x"]]
         if len(x) != net.n_inputs:
-            chk.fail(f"{path}.x", f"expected {net.n_inputs} input values; got {chk.describe(x)}.")
+            chk.fail(
+                f"{path}.x",
+                f"expected {chk.plural(net.n_inputs, 'input value')}; got {chk.describe(x)}.",
+            )
         xs.append([chk.as_number(f"{path}.x[{k}]", v) for k, v in enumerate(x)])
         t = sample["t"]
         index = loss.name == "cross_entropy" and not isinstance(t, list)
@@ -76,7 +79,7 @@ def parse_data(value: Any, net: Network, loss: Loss) -> tuple[np.ndarray, np.nda
                 chk.fail(
                     f"{path}.t",
                     f"expected a class index 0..{net.n_outputs - 1} or a list of "
-                    f"{net.n_outputs} probabilities; got {chk.describe(t)}.",
+                    f"{chk.plural(net.n_outputs, 'probability')}; got {chk.describe(t)}.",
                 )
             vals: Any = t
         else:
@@ -84,7 +87,7 @@ def parse_data(value: Any, net: Network, loss: Loss) -> tuple[np.ndarray, np.nda
             if len(t) != net.n_outputs:
                 chk.fail(
                     f"{path}.t",
-                    f"expected {net.n_outputs} target values (one per output "
+                    f"expected {chk.plural(net.n_outputs, 'target value')} (one per output "
                     f"unit); got {chk.describe(t)}.",
                 )
             vals = [chk.as_number(f"{path}.t[{k}]", v) for k, v in enumerate(t)]
@@ -112,7 +115,7 @@ def parse_masks(net_spec: NetworkSpec, net: Network, n: int) -> list[np.ndarray 
             chk.fail(
                 path,
                 f"expected one list of 0/1 per unit, or one such list per sample "
-                f"({n}); got {len(rows)} lists.",
+                f"({n}); got {chk.plural(len(rows), 'list')}.",
             )
         try:
             checked = dense.dropout.check_mask(
@@ -125,8 +128,8 @@ def parse_masks(net_spec: NetworkSpec, net: Network, n: int) -> list[np.ndarray 
             got = repr(m) if len(repr(m)) <= 60 else chk.describe(m)
             chk.fail(
                 path,
-                f"expected {dense.n_out} entries of 0 or 1 per sample (one per unit of this "
-                f"layer); got {got}.",
+                f"expected {chk.plural(dense.n_out, 'entry')} of 0 or 1 per sample (one per "
+                f"unit of this layer); got {got}.",
             )
         masks.append(np.array(m, dtype=np.float64) if rows is None else checked)
     return masks if any(m is not None for m in masks) else None

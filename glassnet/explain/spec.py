@@ -30,12 +30,22 @@ def relay(path: str, exc: GlassnetError) -> NoReturn:
     raise ExerciseError(f"{path}: {exc}") from None
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 entry``, ``2 entries``, ``1 step``, ``3 steps`` (``many``: an irregular plural)."""
+    if n == 1:
+        return f"{n} {word}"
+    if many is None:
+        consonant_y = word.endswith("y") and word[-2:-1] not in "aeiou"
+        many = word[:-1] + "ies" if consonant_y else word + "s"
+    return f"{n} {many}"
+
+
 def describe(value: Any) -> str:
     """A short description of a value for messages (``a list of 3 entries``, ``'abc'``)."""
     if isinstance(value, Mapping):
         return f"a mapping with keys {', '.join(map(str, value))}" if value else "an empty mapping"
     if isinstance(value, (list, tuple)):
-        return f"a list of {len(value)} entr{'y' if len(value) == 1 else 'ies'}"
+        return f"a list of {plural(len(value), 'entry')}"
     if value is None:
         return "nothing (null)"
     text = repr(value)
