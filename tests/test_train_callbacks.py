@@ -114,7 +114,7 @@ def test_reduce_lr_on_plateau_matches_torch(options):
         expected.append(torch_opt.param_groups[0]["lr"])
     cb = ReduceLROnPlateau("val_loss", **options)
     run = SimpleNamespace(optimizer=SGD(lr=0.1), schedule=None, plan={"n_val": 5},
-                          callback_state={}, history=History())
+                          metrics=(), callback_state={}, history=History())
     cb.on_train_begin(run)
     got = []
     for e, m in enumerate(metrics, start=1):
@@ -275,3 +275,58 @@ def test_ctrl_c_stops_after_the_batch_and_restores_the_signal_handler(rng, capsy
     assert len(hist) == 1 and run.step == 5 + 2
     assert signal.getsignal(signal.SIGINT) is before
     assert "stopping after this batch" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------- errors (review item 8)
+def test_an_error_in_an_epoch_still_ends_training_and_checkpoints_what_was_done(rng, tmp_path):
+    X, y = toy(rng)
+    ended = []
+
+    def boom(run, epoch, logs):
+        if epoch == 2:
+            raise RuntimeError("disk full")
+
+    ck = tmp_path / "last.glassnet"
+    net = mlp()
+    with pytest.raises(RuntimeError, match="disk full"):
+        net.fit(X, y, epochs=5, batch_size=16, verbose=0, callbacks=[
+            LambdaCallback(on_epoch_end=boom), ModelCheckpoint(ck, every=10),
+            LambdaCallback(on_train_end=lambda run: ended.append(run.stop_reason))])
+    run = net.training_state
+    assert ended == ["error: RuntimeError: disk full"]
+    assert run.history.meta["stop_reason"] == ended[0] and run.last_pass is None
+    assert run.epoch == 2 and run.step == 6
+    saved = gn.load(ck)  # every=10 never wrote it during training: the end did
+    assert saved.training_state.epoch == 2
+    np.testing.assert_array_equal(saved.params, net.params)
+
+
+def test_an_error_in_a_batch_hook_leaves_a_resumable_mid_epoch_state(rng, tmp_path):
+    X, y = toy(rng, n=40)
+
+    def boom(run, batch, logs):
+        if run.epoch == 1 and batch == 2:
+            raise ValueError("bad hook")
+
+    ck = tmp_path / "last.glassnet"
+    net = mlp()
+    with pytest.raises(ValueError, match="bad hook"):
+        net.fit(X, y, epochs=3, batch_size=8, verbose=0,
+                callbacks=[LambdaCallback(on_batch_end=boom), ModelCheckpoint(ck)])
+    saved = gn.load(ck).training_state
+    assert (saved.epoch, saved.step, saved.epoch_state.batch) == (1, 7, 2)
+    assert net.training_state.last_pass is None
+
+
+@pytest.mark.parametrize(("callback", "suggestion"), [
+    (lambda: EarlyStopping("val_acuracy"), "val_accuracy"),
+    (lambda: ReduceLROnPlateau("val_los"), "val_loss"),
+    (lambda: ModelCheckpoint(best_path="b.glassnet", monitor="los"), "loss"),
+])
+def test_callback_monitors_are_checked_before_training_with_a_suggestion(rng, callback,
+                                                                         suggestion):
+    X, y = toy(rng)
+    net = mlp()
+    with pytest.raises(gn.ConfigError, match=f"not measured.*Did you mean '{suggestion}'"):
+        net.fit(X, y, epochs=2, validation_split=0.25, verbose=0, callbacks=[callback()])
+    assert getattr(net, "training_state", None) is None  # nothing trained, nothing installed

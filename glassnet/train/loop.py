@@ -83,6 +83,10 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
     and loss of every update. Raises :class:`~glassnet.errors.TrainingError` if the loss
     becomes NaN or infinite (after restoring the best parameters), unless a
     :class:`~glassnet.train.callbacks.TerminateOnNaN` callback asks to stop quietly.
+    Any other error (in a callback, say) ends the run like a stop — ``run.stop_reason`` is
+    ``"error: <type>: <message>"``, ``on_train_end`` runs (checkpoints keep the completed
+    epochs and the unfinished one) — and is then raised. A second Ctrl-C aborts at once
+    without calling the callbacks.
     """
     epochs = int(check_number("fit", "epochs", epochs, low=0, integer=True))
     eval_batch_size = int(check_number("fit", "eval_batch_size", eval_batch_size, low=1,
@@ -104,15 +108,31 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
         cbs.train_begin(run)  # callbacks check their options here
         net.training_state = run  # only now: a call that fails its checks changes nothing
         try:
-            done = 0
-            while done < epochs and not run.stop_training:
-                if _train_epoch(run, train, cbs, shuffle):
-                    logs = _end_epoch(run, val, eval_batch_size)
-                    best.update(logs)
-                    cbs.epoch_end(run, run.epoch, logs)
-                    done += 1
-        except _DivergedError as d:
-            message = _diverged(run, train, best, d)
+            try:
+                done = 0
+                while done < epochs and not run.stop_training:
+                    if _train_epoch(run, train, cbs, shuffle):
+                        logs = _end_epoch(run, val, eval_batch_size)
+                        best.update(logs)
+                        cbs.epoch_end(run, run.epoch, logs)
+                        done += 1
+            except _DivergedError as d:
+                message = _diverged(run, train, best, d)
+        except Exception as exc:
+            # any other error (a callback, the data, the engine): end the run as usual —
+            # callbacks checkpoint what was done — and let the error through
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            run.stop_training = True
+            run.stop_reason = f"error: {type(exc).__name__}{': ' if first else ''}{first}"
+            _end_after_error(run, cbs, exc)
+            raise
+        except BaseException:
+            # a second Ctrl-C aborts at once, possibly inside an update: no callbacks run
+            # (a checkpoint could hold half an update), the run records what happened
+            run.stop_reason = run.stop_reason or "aborted"
+            _finish(run)
+            run.last_pass = None
+            raise
         _finish(run)
         cbs.train_end(run)
     run.last_pass = None
@@ -227,6 +247,18 @@ def _finish(run: TrainingRun) -> None:
         run.stop_reason = f"interrupted (Ctrl-C) at {where}"
     run.stop_reason = run.stop_reason or "completed"
     run.history.meta.update(stop_reason=run.stop_reason, epochs=run.epoch, steps=run.step)
+
+
+def _end_after_error(run: TrainingRun, cbs: CallbackList, exc: Exception) -> None:
+    """``_finish`` and ``on_train_end`` after an error; an error of a callback here is
+    attached to the first one as a note instead of replacing it."""
+    _finish(run)
+    try:
+        cbs.train_end(run)
+    except Exception as second:  # reported with the original error
+        exc.add_note(f"glassnet: on_train_end failed too: {type(second).__name__}: {second}")
+    finally:
+        run.last_pass = None
 
 
 def _stop_message(run: TrainingRun) -> str:

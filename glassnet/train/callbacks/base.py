@@ -7,10 +7,13 @@ Every hook is optional::
     on_batch_end(run, batch, logs)      logs: {"loss", "lr", "batch_size"}; batch 1-based
     on_epoch_end(run, epoch, logs)      logs: the per-epoch dict of History.epochs
     on_train_end(run)                   however training ended (completed, early stop,
-                                        Ctrl-C, divergence: see run.stop_reason)
+                                        Ctrl-C, divergence, an error — run.stop_reason
+                                        "error: <type>: <message>" — see run.stop_reason)
 
 ``run`` is the :class:`~glassnet.train.run.TrainingRun`; set ``run.stop_training = True``
-to stop after the current batch. Callbacks run sorted by their ``order`` (then list order);
+to stop after the current batch. Monitoring callbacks check their ``monitor`` in
+``on_train_begin`` against :func:`measured_names` (before anything is trained or replaced).
+Callbacks run sorted by their ``order`` (then list order);
 ``on_train_end`` runs in the reverse order, so a checkpoint (order 100) is written before
 EarlyStopping (order −10) restores the best weights. A callback that must resume exactly
 stores plain values (and arrays) in ``run.callback_state[self.state_key]``; the model file
@@ -103,6 +106,19 @@ def monitor_mode(monitor: str, mode: str) -> str:
 
         return check_choice("callback", "mode", mode, ["min", "max", "auto"])
     return "max" if monitor.endswith(("accuracy", "r2", "f1")) else "min"
+
+
+def measured_names(run: Any) -> list[str]:
+    """The quantities this ``fit`` call puts in every epoch's logs, for monitors: ``loss``,
+    the training metrics that are running means (accuracy, mse, mae), and with validation
+    data ``val_loss`` and ``val_<metric>`` for every metric."""
+    from glassnet.train.metrics import ADDITIVE
+
+    metrics = tuple(getattr(run, "metrics", ()))
+    names = ["loss", *(m for m in metrics if m in ADDITIVE)]
+    if run.plan.get("n_val"):
+        names += ["val_loss", *(f"val_{m}" for m in metrics)]
+    return names
 
 
 def require_monitor(where: str, monitor: str, logs: dict[str, Any]) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Any
 
@@ -9,14 +10,27 @@ import numpy as np
 
 from glassnet._validate import check_number
 from glassnet.errors import ConfigError
-from glassnet.train.callbacks.base import Callback, monitor_mode, require_monitor
+from glassnet.train.callbacks.base import (
+    Callback,
+    measured_names,
+    monitor_mode,
+    require_monitor,
+)
 
 
 def check_monitor_available(where: str, monitor: str, run: Any) -> None:
-    """Fail before the first epoch if a ``val_*`` quantity is monitored without validation."""
+    """Fail before the first epoch if ``monitor`` is not among the quantities this ``fit``
+    call measures (:func:`~glassnet.train.callbacks.base.measured_names`): a ``val_*``
+    quantity without validation data, or a misspelt name (with a close match)."""
     if monitor.startswith("val_") and not run.plan.get("n_val"):
         raise ConfigError(f"{where}: monitor {monitor!r} needs validation data; pass "
                           "validation_data=(X, y) or validation_split=0.1, or monitor 'loss'.")
+    names = measured_names(run)
+    if monitor not in names:
+        close = difflib.get_close_matches(monitor, names, n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"{where}: monitor {monitor!r} is not measured by this fit; the "
+                          f"epoch logs will have {', '.join(names)}.{hint}")
 
 
 class EarlyStopping(Callback):
