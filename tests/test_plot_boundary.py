@@ -92,3 +92,46 @@ def test_errors(tmp_path):
         plot_decision_boundary(rec, np.zeros((5, 2)))
     with pytest.raises(ConfigError, match=r"\.gif"):
         animate_decision_boundary(rec, np.zeros((5, 2)), None, tmp_path / "x.png")
+
+
+def test_regression_shows_the_true_losses_and_tells_train_from_test(tmp_path):
+    rng = np.random.default_rng(1)
+    X, Xt = rng.uniform(-1, 1, (40, 2)), rng.uniform(-1, 1, (20, 2))
+    y, yt = X.sum(axis=1) * 0.6, Xt.sum(axis=1) * 0.6
+    net = gn.Network([gn.Dense(2, 1)], dtype="float64", seed=0)
+    rec = DecisionBoundaryRecorder(np.vstack([X, Xt]), resolution=12)
+    logs = {"epoch": 20, "loss": 5.4824e-05, "mae": 0.0075577, "val_loss": 6.4893e-05}
+    rec.record(net, 20, logs)
+    r = plot_decision_boundary(rec, X, y, tmp_path / "plane.png", X_test=Xt, y_test=yt, dpi=30)
+    ax = r.figure.axes[0]
+    title = ax.get_title()
+    assert "loss 5.48e-05" in title and "val loss 6.49e-05" in title and "MAE 0.00756" in title
+    assert "0.000" not in title
+    # one colour scale for the grid and the points
+    fill, *points = ax.collections
+    assert len(points) == 2 and all(p.get_clim() == fill.get_clim() for p in points)
+    assert fill.get_clim()[1] >= max(np.abs(y).max(), np.abs(yt).max())
+    # train and test look different in the legend
+    handles = ax.get_legend().legend_handles
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "test"]
+    (a, b) = handles
+    same_face = np.array_equal(a.get_facecolor(), b.get_facecolor())
+    same_shape = np.array_equal(a.get_paths()[0].vertices, b.get_paths()[0].vertices)
+    assert not (same_face and same_shape)
+
+
+def test_metrics_in_titles_keep_three_significant_digits():
+    from glassnet.plot.decision_boundary import _metrics_text
+
+    text = _metrics_text({"loss": 0.00012345, "accuracy": 0.975, "val_loss": 1.5, "lr": 0.1})
+    assert text == "\nloss 0.000123, acc 0.975, val loss 1.5"
+
+
+def test_demo_refuses_sets_that_are_not_2d_playground_sets():
+    with pytest.raises(ConfigError, match=r"2-D Playground set.*circles.*spiral"):
+        train_boundary_demo("digits", epochs=1)
+
+
+def test_every_nth_epoch_and_always_the_last():
+    demo = train_boundary_demo("xor", hidden=(4,), epochs=5, n_samples=40, every=2, resolution=8)
+    assert demo["recorder"].epochs == [0, 2, 4, 5]

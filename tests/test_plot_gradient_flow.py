@@ -88,3 +88,10 @@ def test_errors():
         plot_gradient_flow(GradientFlowRecorder())
     with pytest.raises(ConfigError):
         plot_gradient_flow(42)
+
+
+def test_experiment_needs_a_2d_playground_set():
+    with pytest.raises(ConfigError, match=r"'digits' is not a 2-D Playground set.*circles"):
+        gradient_flow_experiment(dataset="digits", epochs=1)
+    with pytest.raises(ConfigError, match="Did you mean 'circles'"):
+        gradient_flow_experiment(dataset="circle", epochs=1)

@@ -38,6 +38,23 @@ CLASS_COLORS = (
 CLASS_MARKERS = ("o", "^", "s", "D", "v", "P", "X", "*")
 
 
+def check_playground(where: str, dataset: Any) -> str:
+    """``dataset`` if it names a 2-D Playground set; otherwise a one-line ConfigError that
+    lists them (with a close match, e.g. 'circle' → 'circles')."""
+    import difflib
+
+    from glassnet.datasets import PLAYGROUND_NAMES
+
+    if isinstance(dataset, str) and dataset in PLAYGROUND_NAMES:
+        return dataset
+    close = difflib.get_close_matches(str(dataset).lower(), PLAYGROUND_NAMES, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise ConfigError(
+        f"{where}: {dataset!r} is not a 2-D Playground set; use one of "
+        f"{', '.join(sorted(PLAYGROUND_NAMES))}.{hint}"
+    )
+
+
 def make_grid(X: Any, resolution: int = 100, margin: float = 0.1) -> tuple[np.ndarray, ...]:
     """A (resolution × resolution) grid over the bounding box of X (N, 2), widened by
     ``margin`` of its size on each side: returns (xs, ys, points (R², 2))."""
@@ -105,7 +122,8 @@ class DecisionBoundaryRecorder(Callback):
             self.record(run.net, run.epoch)
 
     def on_epoch_end(self, run: Any, epoch: int, logs: dict[str, Any]) -> None:
-        last = run.params.get("epochs") if isinstance(run.params, dict) else None
+        plan = getattr(run, "plan", None)
+        last = plan.get("epochs") if isinstance(plan, dict) else None
         if epoch % self.every == 0 or epoch == last:
             self.record(run.net, epoch, logs)
 
@@ -135,14 +153,28 @@ def _class_cmap() -> Any:
     )
 
 
-def _draw_frame(ax: Any, xs: np.ndarray, ys: np.ndarray, frame: np.ndarray, task: str) -> dict:
-    """Draw one grid of scores; returns the artists (to remove for the next frame)."""
+def _value_limit(*arrays: Any) -> float:
+    """Symmetric colour limit shared by the predicted values and the targets (regression)."""
+    m = max((float(np.max(np.abs(a))) for a in arrays if a is not None and np.size(a)), default=0)
+    return m or 1.0
+
+
+def _draw_frame(
+    ax: Any,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    frame: np.ndarray,
+    task: str,
+    vlim: float | None = None,
+) -> dict:
+    """Draw one grid of scores; returns the artists (to remove for the next frame).
+    ``vlim``: the colour limit ±vlim of a regression (default: the frame's own)."""
     import matplotlib as mpl
 
     arts: dict[str, Any] = {}
     if task == "regression":
         v = frame[:, :, 0]
-        m = float(np.max(np.abs(v))) or 1.0
+        m = vlim or _value_limit(v)
         arts["fill"] = ax.pcolormesh(
             xs, ys, v, cmap=style.DIVERGING, vmin=-m, vmax=m, shading="auto", alpha=0.8
         )
@@ -174,13 +206,22 @@ def _draw_frame(ax: Any, xs: np.ndarray, ys: np.ndarray, frame: np.ndarray, task
 
 
 def _scatter(
-    ax: Any, X: np.ndarray, y: np.ndarray | None, task: str, hollow: bool, label: str
+    ax: Any,
+    X: np.ndarray,
+    y: np.ndarray | None,
+    task: str,
+    hollow: bool,
+    label: str,
+    vlim: float | None = None,
 ) -> None:
+    """Training points (``hollow`` False) or test points (True). Classes: filled or hollow,
+    class by colour and marker. Regression (a colour per target value, on the grid's colour
+    scale ±``vlim``): training points are circles, test points diamonds with a thick edge."""
     if y is None:
         ax.scatter(X[:, 0], X[:, 1], s=14, c="black", label=label)
         return
     if task == "regression":
-        m = float(np.max(np.abs(y))) or 1.0
+        m = vlim or _value_limit(y)
         ax.scatter(
             X[:, 0],
             X[:, 1],
@@ -188,10 +229,12 @@ def _scatter(
             cmap=style.DIVERGING,
             vmin=-m,
             vmax=m,
-            s=16,
+            s=20 if hollow else 16,
+            marker="D" if hollow else "o",
             edgecolors="black",
-            linewidths=0.5,
+            linewidths=0.9 if hollow else 0.5,
             label=label,
+            zorder=3,
         )
         return
     for c in np.unique(y):
@@ -221,7 +264,9 @@ def _setup_axes(ax: Any, xs: np.ndarray, ys: np.ndarray, feature_names: Sequence
 
 def _colorbar(fig: Any, ax: Any, task: str, K: int, arts: dict[str, Any]) -> None:
     if task == "regression":
-        style.colorbar(fig, arts["fill"], ax, "predicted value", fraction=0.046, pad=0.03)
+        style.colorbar(
+            fig, arts["fill"], ax, "predicted value (points: target t)", fraction=0.046, pad=0.03
+        )
     elif K == 2:
         import matplotlib as mpl
 
@@ -263,19 +308,18 @@ def plot_decision_boundary(
         sc, task = grid_scores(source, points)
         scores = sc.reshape(ys.size, xs.size, sc.shape[1])
         epoch, logs = None, {}
+    Xt, yt = (None, None) if X_test is None else _check_xy(X_test, y_test)
+    vlim = _value_limit(scores, y, yt) if task == "regression" else None
     with style.rc():
         fig = style.new_figure(figsize=(6.4, 5.4))
         ax = fig.add_subplot(1, 1, 1)
-        arts = _draw_frame(ax, xs, ys, scores, task)
-        _scatter(ax, X, y, task, False, "train")
-        if X_test is not None:
-            Xt, yt = _check_xy(X_test, y_test)
-            _scatter(ax, Xt, yt, task, True, "test")
+        arts = _draw_frame(ax, xs, ys, scores, task, vlim)
+        _scatter(ax, X, y, task, False, "train", vlim)
+        if Xt is not None:
+            _scatter(ax, Xt, yt, task, True, "test", vlim)
         _setup_axes(ax, xs, ys, feature_names)
         _colorbar(fig, ax, task, scores.shape[2], arts)
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=8, frameon=False
-        )
+        _legend(ax, task)
         head = "Decision regions" if task == "classification" else "Predicted value"
         if epoch is not None:
             head += f" after epoch {epoch}" if epoch else " before training"
@@ -284,16 +328,30 @@ def plot_decision_boundary(
     return style.finish(fig, path, data, "decision_boundary", dpi)
 
 
+def _legend(ax: Any, task: str) -> None:
+    leg = ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=8, frameon=False
+    )
+    if task == "regression":  # the shape tells train from test; a neutral face, not a value
+        for handle in leg.legend_handles:
+            handle.set_array(None)  # else the colour map overrides the face colour
+            handle.set_facecolor("0.6")
+
+
 def _metrics_text(logs: dict[str, Any]) -> str:
+    """The epoch's metrics for a title: losses and MAE to 3 significant digits (5.48e-05, not
+    0.000), accuracies as fractions to 3 decimals."""
     parts = []
-    for key, name in (
-        ("loss", "loss"),
-        ("accuracy", "acc"),
-        ("val_loss", "val loss"),
-        ("val_accuracy", "val acc"),
+    for key, name, fmt in (
+        ("loss", "loss", ".3g"),
+        ("accuracy", "acc", ".3f"),
+        ("mae", "MAE", ".3g"),
+        ("val_loss", "val loss", ".3g"),
+        ("val_accuracy", "val acc", ".3f"),
+        ("val_mae", "val MAE", ".3g"),
     ):
-        if key in logs:
-            parts.append(f"{name} {logs[key]:.3f}")
+        if logs.get(key) is not None:
+            parts.append(f"{name} {logs[key]:{fmt}}")
     return ("\n" + ", ".join(parts)) if parts else ""
 
 
@@ -322,24 +380,24 @@ def animate_decision_boundary(
     idx = np.arange(len(recorder.frames))
     if max_frames is not None and idx.size > max_frames:
         idx = np.unique(np.linspace(0, idx.size - 1, max(2, int(max_frames))).round().astype(int))
+    task = recorder.task
+    vlim = _value_limit(y, *(recorder.frames[k] for k in idx)) if task == "regression" else None
     with style.rc():
         fig = style.new_figure(figsize=(6.0, 5.6))
         ax = fig.add_subplot(1, 1, 1)
         first = recorder.frames[idx[0]]
-        arts = _draw_frame(ax, recorder.xs, recorder.ys, first, recorder.task)
-        _scatter(ax, X, y, recorder.task, False, "train")
+        arts = _draw_frame(ax, recorder.xs, recorder.ys, first, task, vlim)
+        _scatter(ax, X, y, task, False, "train", vlim)
         _setup_axes(ax, recorder.xs, recorder.ys, feature_names)
-        _colorbar(fig, ax, recorder.task, first.shape[2], arts)
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize=8, frameon=False
-        )
+        _colorbar(fig, ax, task, first.shape[2], arts)
+        _legend(ax, task)
         heading = ax.set_title("", fontsize=10.5)
         writer = PillowWriter(fps=fps)
         with writer.saving(fig, str(out), dpi):
             for k in idx:
                 for a in arts.values():
                     a.remove()
-                arts = _draw_frame(ax, recorder.xs, recorder.ys, recorder.frames[k], recorder.task)
+                arts = _draw_frame(ax, recorder.xs, recorder.ys, recorder.frames[k], task, vlim)
                 e = recorder.epochs[k]
                 heading.set_text(
                     ("before training" if e == 0 else f"epoch {e}")
@@ -377,10 +435,9 @@ def train_boundary_demo(
     the recorder's grid is in those units (``data`` keeps the original coordinates).
     """
     import glassnet as gn
-    from glassnet._validate import check_choice
-    from glassnet.datasets import PLAYGROUND_NAMES, load_dataset
+    from glassnet.datasets import load_dataset
 
-    check_choice("decision boundary", "data set", dataset, PLAYGROUND_NAMES)
+    check_playground("decision boundary", dataset)
     data = load_dataset(dataset, n_samples=n_samples, noise=noise, seed=seed)
     X = data.X_train / 6.0
     sizes = [2, *hidden]

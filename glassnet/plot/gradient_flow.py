@@ -320,14 +320,17 @@ def gradient_flow_experiment(
     seed: int = 0,
 ) -> dict[str, GradientFlowRecorder]:
     """Train one network per activation (``depth`` hidden layers of ``width`` units, the
-    same data, optimizer and seed) and return ``{label: recorder}``.
+    same data, optimizer and seed) and return ``{label: recorder}``. ``dataset`` is a 2-D
+    Playground set (circles, xor, gaussians, spiral, moons, plane); others are a ConfigError.
 
     The default compares 8 sigmoid layers with 8 ReLU layers on the circles set with plain
     SGD: the sigmoid network's gradients shrink layer by layer towards the input.
     """
     import glassnet as gn
     from glassnet.datasets import Standardizer, load_dataset
+    from glassnet.plot.decision_boundary import check_playground
 
+    check_playground("gradient flow", dataset)
     data = load_dataset(dataset, n_samples=n_samples, seed=seed)
     scaler = Standardizer().fit(data.X_train)
     X = scaler.transform(data.X_train)
