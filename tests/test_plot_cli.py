@@ -205,10 +205,16 @@ def test_gradient_flow_boundary_schedules_dropout(tmp_path, capsys):
         (("curves", "/no/such/run"), "no history file"),
         (("network", "/no/such/exercise.yaml"), "no such file"),
         (("boundary", "--hidden", "a,b"), "--hidden"),
-        (("boundary", "--dataset", "digits", "--epochs", "1"), "unknown data set 'digits'"),
+        (("boundary", "--dataset", "digits", "--epochs", "1"), "not a 2-D Playground set"),
+        (("gradient-flow", "--dataset", "digits", "--epochs", "1"), "not a 2-D Playground set"),
+        (("curves", "RUN", "--metrics", "loss,f1"), "no 'f1'"),
     ],
 )
-def test_user_errors_are_one_line_with_exit_code_2(capsys, tmp_path, argv, message):
+def test_user_errors_are_one_line_with_exit_code_2(capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)  # a command that wrongly succeeds writes its picture here
+    if "RUN" in argv:
+        (tmp_path / "history.json").write_text(json.dumps({"epochs": [{"epoch": 1, "loss": 1}]}))
+        argv = tuple(str(tmp_path) if a == "RUN" else a for a in argv)
     code, _, err = _run(capsys, *argv)
     assert code == 2 and message in err and len(err.splitlines()) == 1
     assert err.startswith("glassnet plot: error:")

@@ -95,8 +95,10 @@ def test_learning_rate_per_epoch_when_steps_are_missing():
 def test_curve_errors(tmp_path):
     with pytest.raises(DataError, match="no history file"):
         training_curves(tmp_path)
-    with pytest.raises(DataError, match="none of the requested metrics"):
+    with pytest.raises(DataError, match="no 'accuracy' in the histories; they record loss"):
         training_curves({"epochs": [{"epoch": 1, "loss": 1.0}]}, metrics=("accuracy",))
+    with pytest.raises(DataError, match=r"none of the requested metrics.*record mae"):
+        training_curves({"epochs": [{"epoch": 1, "mae": 1.0}]})
     with pytest.raises(ConfigError, match="labels"):
         training_curves({"epochs": [{"epoch": 1, "loss": 1.0}]}, labels=["a", "b"])
     bad = tmp_path / "history.json"
@@ -120,3 +122,21 @@ def test_confusion_matrix_cells_are_the_counts(tmp_path):
     np.testing.assert_allclose(n.data["values"].sum(axis=1), 1.0)
     with pytest.raises(gn.ShapeError):
         confusion_matrix(np.ones((2, 3)), None)
+
+
+def test_a_requested_metric_the_histories_lack_is_an_error_naming_those_they_have():
+    hist = {"epochs": [{"epoch": 1, "loss": 1.0, "accuracy": 0.5, "val_loss": 1.1, "lr": 0.1}]}
+    with pytest.raises(DataError, match=r"no 'f1'.*accuracy, loss, lr") as exc:
+        training_curves(hist, metrics=("loss", "f1"))
+    assert len(str(exc.value).splitlines()) == 1
+    # the default (loss, accuracy) draws those recorded: a regression run has no accuracy
+    r = training_curves({"epochs": [{"epoch": 1, "loss": 1.0, "mae": 0.3}]})
+    assert r.data["metrics"] == ["loss"]
+
+
+def test_learning_rate_legend_only_for_several_runs():
+    hist = _fit({"name": "sgd", "lr": 0.1}, epochs=1)
+    assert learning_rate(hist).figure.axes[0].get_legend() is None
+    assert learning_rate(hist, labels=["mine"]).figure.axes[0].get_legend() is None
+    two = learning_rate([hist, hist], labels=["a", "b"])
+    assert [t.get_text() for t in two.figure.axes[0].get_legend().get_texts()] == ["a", "b"]

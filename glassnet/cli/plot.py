@@ -189,8 +189,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run directories or history.json")
     p.add_argument(
         "--metrics",
-        default="loss,accuracy",
-        help="comma-separated metrics, one panel each (default loss,accuracy)",
+        default=None,
+        help="comma-separated metrics, one panel each (default: loss and accuracy, those the "
+        "runs record)",
     )
     p.add_argument("--labels", default=None, help="comma-separated labels, one per run")
     p.add_argument("--lr", action="store_true", help="plot the learning rate per step")
@@ -247,7 +248,12 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--depth", type=int, default=8, help="hidden layers (default 8)")
     p.add_argument("--width", type=int, default=16, help="units per hidden layer (default 16)")
-    p.add_argument("--dataset", default="circles", help="2-D data set (default circles)")
+    p.add_argument(
+        "--dataset",
+        default="circles",
+        help="2-D Playground set: circles, xor, gaussians, spiral, moons or plane "
+        "(default circles)",
+    )
     p.add_argument("--epochs", type=int, default=15, help="epochs (default 15)")
     p.add_argument("--optimizer", default="sgd", help="optimizer name (default sgd)")
     p.add_argument("--lr", type=float, default=0.1, help="learning rate (default 0.1)")
@@ -434,7 +440,11 @@ def _curves(args: argparse.Namespace) -> int:
         )
     return _done(
         training_curves(
-            args.runs, _out(args, "curves.png"), _names(args.metrics), labels, dpi=args.dpi
+            args.runs,
+            _out(args, "curves.png"),
+            None if args.metrics is None else _names(args.metrics),
+            labels,
+            dpi=args.dpi,
         )
     )
 

@@ -85,10 +85,19 @@ def _series(h: dict[str, Any], key: str) -> tuple[np.ndarray, np.ndarray]:
     return np.array(xs, dtype=float), np.array(ys, dtype=float)
 
 
+def recorded_metrics(history: dict[str, Any]) -> set[str]:
+    """Names of the per-epoch values of a (normalised) history, ``val_`` prefix removed."""
+    names = set()
+    for row in history["epochs"]:
+        if isinstance(row, Mapping):
+            names.update(k.removeprefix("val_") for k in row if k != "epoch")
+    return names
+
+
 def training_curves(
     histories: Any,
     path: Any = None,
-    metrics: Sequence[str] = ("loss", "accuracy"),
+    metrics: Sequence[str] | None = None,
     labels: Sequence[str] | None = None,
     *,
     title: str | None = None,
@@ -96,7 +105,8 @@ def training_curves(
     dpi: float | None = None,
 ) -> style.PlotResult:
     """One panel per metric; train solid, validation (``val_<metric>``) dashed, one colour
-    (and marker) per run. Metrics absent from every history are skipped.
+    (and marker) per run. ``metrics`` default: loss and accuracy, those the histories record;
+    a metric named explicitly that no history records is a DataError naming those they do.
 
     ``data["runs"]`` is a list of ``{"label", <key>: (epochs, values), …}`` for each key
     drawn (``"loss"``, ``"val_loss"``, …), the values being the history's own numbers.
@@ -115,13 +125,22 @@ def training_curves(
         names = [r["label"] or f"run {i}" for i, r in enumerate(runs, start=1)]
         if len(set(names)) < len(names):  # e.g. two directories both named "run"
             names = [f"{n} ({i})" for i, n in enumerate(names, start=1)]
-    metrics = [
-        m
-        for m in metrics
-        if any(_series(r, m)[0].size or _series(r, "val_" + m)[0].size for r in runs)
-    ]
+    have = set().union(*(recorded_metrics(r) for r in runs))
+    if metrics is None:
+        metrics = [m for m in ("loss", "accuracy") if m in have]
+    else:
+        metrics = [str(m) for m in metrics]
+        missing = [m for m in metrics if m not in have]
+        if missing:
+            raise DataError(
+                f"training curves: no {', '.join(repr(m) for m in missing)} in the histories; "
+                f"they record {', '.join(sorted(have)) or 'nothing'}."
+            )
     if not metrics:
-        raise DataError("training curves: none of the requested metrics is in the histories.")
+        raise DataError(
+            "training curves: none of the requested metrics is in the histories; they record "
+            f"{', '.join(sorted(have)) or 'nothing'}."
+        )
 
     data_runs: list[dict[str, Any]] = []
     with style.rc():
@@ -249,6 +268,6 @@ def learning_rate(
         ax.set_ylabel("learning rate η")
         ax.set_ylim(bottom=0)
         ax.set_title(title or "Learning rate during training")
-        if len(runs) > 1 or names[0]:
+        if len(runs) > 1:  # one run: nothing to tell apart
             ax.legend(loc="best")
     return style.finish(fig, path, {"runs": data_runs}, "learning_rate", dpi)
