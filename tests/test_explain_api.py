@@ -52,8 +52,10 @@ def test_renderings() -> None:
     assert sol.render("text", precision=6) != sol.text
     with pytest.raises(ConfigError, match="unknown format 'html'"):
         sol.render("html")
-    with pytest.raises(ConfigError, match=r"precision must be an integer in 1\.\.17"):
+    with pytest.raises(ConfigError, match=r"precision must be an integer in 1\.\.15"):
         sol.render("text", precision=0)
+    with pytest.raises(ConfigError, match=r"precision must be an integer in 1\.\.15"):
+        sol.render("text", precision=16)
     assert "Two-layer scalar network" in repr(sol)
 
 
@@ -174,3 +176,38 @@ def test_precision_counts_significant_digits_and_decimals() -> None:
     assert number(1.5e-8, 4).text == "1.5·10⁻⁸"
     assert number(3.0, 4).text == "3" and number(-0.0, 4).text == "0"
     assert number(1e-8, 4).latex == r"1 \times 10^{-8}"
+
+
+def test_rounded_numbers_keep_their_digits() -> None:
+    """Trailing zeros are dropped only when the shorter number is the exact value."""
+    from glassnet.explain.numbers import number
+
+    assert number(0.10002, 4).text == "0.1000"  # rounded: the zeros say so
+    assert number(0.68997, 4).text == "0.6900"
+    assert number(1.0620003, 4).text == "1.0620"
+    assert number(0.1, 4).text == "0.1" and number(-5.0, 4).text == "−5"  # exact
+    assert number(0.3 - 0.1, 4).text == "0.2"  # exact up to float64 rounding
+    assert number(0.1 + 0.2, 15).text == "0.3"
+    assert number(1.00002e-5, 4).text == "1.000·10⁻⁵"
+    assert number(1.00002e-5, 4).latex == r"1.000 \times 10^{-5}"
+    assert number(1e-6, 4).text == "1·10⁻⁶"
+    assert number(0.68997, 4).latex == "0.6900"
+    assert number(2.5e6, 4).text == "2.5·10⁶" and number(2.50001e6, 4).text == "2.500·10⁶"
+
+
+def test_precision_is_capped_at_15_significant_digits() -> None:
+    from glassnet.explain.numbers import number
+
+    assert number(-5 * 0.03 - 1, 15).text == "−1.15"
+    assert number(1234.56789, 15).text == "1234.56789"
+    assert number(1 / 3 * 1000, 15).text == "333.333333333333"  # 15 digits, not 18
+    assert number(2 / 3, 15).text == "0.666666666666667"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex"])
+def test_rounded_results_keep_their_digits_in_every_format(fmt: str) -> None:
+    adam = explain(EX / "adam_textbook.yaml").render(fmt)  # θ₁ after step 1 is 0.10002
+    final = {"text": "10⁻⁶) = 0.1000\n", "markdown": "10^{-6}}} = 0.1000$", "latex": "&= 0.1000\n"}
+    assert final[fmt] in adam
+    assert "0.6900" in explain(EX / "two_two_one.yaml").render(fmt)  # σ(0.8) = 0.68997
+    assert "1.0620" in explain(EX / "larger_network.yaml").render(fmt)  # C = 1.06200…

@@ -48,12 +48,36 @@ def test_precision(capsys) -> None:
     assert "= 0.24" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("bad", ["0", "18", "x"])
+@pytest.mark.parametrize("bad", ["0", "16", "17", "x"])
 def test_bad_precision_is_a_usage_error(bad: str, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["explain", CHAIN, "--precision", bad])
     assert exit_.value.code == 2
     assert "--precision" in capsys.readouterr().err
+
+
+def test_precision_15_shows_no_float_noise(capsys) -> None:
+    # float64 carries 15 meaningful significant digits; 17 showed σ(−1.14999999999999991)
+    assert main(["explain", CHAIN, "--precision", "15"]) == 0
+    out = capsys.readouterr().out
+    assert "y = σ(z_y) = σ(−1.15) = 0.240489083050889" in out, out
+    assert "0.029999999" not in out and "1.149999" not in out
+
+
+def test_help_says_what_precision_means(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["explain", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "1..15" in out and "float64" in out
+
+
+def test_missing_file_argument_is_one_line(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["explain"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("glassnet explain: error: ") and "FILE" in err and "usage" not in err
 
 
 def test_file_errors_exit_2_with_one_line(tmp_path: Path, capsys) -> None:

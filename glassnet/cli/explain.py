@@ -25,17 +25,24 @@ The exercise and JSON formats are documented in docs/explain.md.
 """
 
 
+MAX_PRECISION = 15  # float64 carries 15 significant digits meaningfully (numbers.MAX_DIGITS)
+
+
 def _precision(text: str) -> int:
+    expected = f"expected an integer 1..{MAX_PRECISION}"
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer 1..17; got {text!r}") from None
-    if not 1 <= value <= 17:
-        raise argparse.ArgumentTypeError(f"expected an integer 1..17; got {value}")
+        raise argparse.ArgumentTypeError(f"{expected}; got {text!r}") from None
+    if not 1 <= value <= MAX_PRECISION:
+        why = " (float64 carries 15 meaningful digits; --format json has every number in full)"
+        raise argparse.ArgumentTypeError(f"{expected}{why if value > 0 else ''}; got {value}")
     return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from glassnet.cli import one_line_errors
+
     parser = subparsers.add_parser(
         "explain",
         help="worked solution of a backpropagation exercise (forward, loss, δ, gradients, steps)",
@@ -45,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    one_line_errors(parser)
     parser.add_argument("file", metavar="FILE", help="exercise file (.yaml, .yml or .json)")
     parser.add_argument(
         "--format",
@@ -58,7 +66,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=_precision,
         default=4,
         metavar="N",
-        help="significant digits in text/markdown/latex (at least N decimals; default 4)",
+        help="significant digits in text/markdown/latex, 1..15 (at least N decimals; "
+        "default 4); at most 15 because float64 carries no more meaningful digits — "
+        "--format json has every number in full",
     )
     parser.add_argument(
         "--check",

@@ -218,14 +218,20 @@ def compose_intro(doc: Doc) -> None:
         )
     items.append(
         [
-            f"Numbers are rounded to {doc.precision} significant digits (at least {doc.precision} "
-            "decimals); every result is "
-            "the glassnet engine's full-precision value."
+            f"Numbers are rounded to {_digits(doc.precision)} (at least "
+            f"{doc.precision} decimal{'s' * (doc.precision != 1)}) and keep their trailing "
+            "zeros: a number written with fewer decimals is exact. Every result is the "
+            "glassnet engine's full-precision value."
         ]
     )
     doc.items(items)
     if net is not None:
         _network(doc, net)
+
+
+def _digits(precision: int) -> str:
+    digits = f"{precision} significant digit{'s' * (precision != 1)}"
+    return digits if precision < 15 else f"{digits} (what float64 carries meaningfully)"
 
 
 def _network(doc: Doc, net: dict[str, Any]) -> None:

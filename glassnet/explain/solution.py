@@ -10,14 +10,21 @@ from glassnet.errors import ConfigError
 from glassnet.explain.compose import compose
 from glassnet.explain.document import Doc
 from glassnet.explain.exercise import Exercise
+from glassnet.explain.numbers import MAX_DIGITS
 from glassnet.explain.paths import resolve
 
 FORMATS = ("text", "markdown", "latex", "json")
 
 
 def check_precision(precision: Any) -> int:
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ConfigError(f"explain: precision must be an integer in 1..17; got {precision!r}.")
+    """Significant digits of the renderings: 1..15 (float64 carries 15 meaningfully)."""
+    top = MAX_DIGITS
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= top:
+        raise ConfigError(
+            f"explain: precision must be an integer in 1..{top} (float64 carries {top} "
+            f"significant digits meaningfully; the JSON has every number in full); "
+            f"got {precision!r}."
+        )
     return precision
 
 
