@@ -233,3 +233,56 @@ def test_save_refuses_unstorable_info(rng, tmp_path):
     with pytest.raises(gn.CheckpointError, match="cannot store"):
         net.save(tmp_path / "x.glassnet")
     assert not list(tmp_path.iterdir())
+
+
+def test_divergence_rewinds_the_whole_run_so_a_retry_continues_cleanly(rng):
+    # review item 2: only the parameters were restored; the momentum buffer (6e32), the step
+    # counter and the per-step history kept the discarded updates
+    X, y = data(rng)
+    opts = {"batch_size": 16, "verbose": 0}
+    a, b = make(dtype="float64"), make(dtype="float64")
+    for net in (a, b):
+        net.fit(X, y, epochs=2, optimizer={"name": "sgd", "momentum": 0.9}, lr=0.01, **opts)
+    before = a.training_state.optimizer.state_dict()
+    with pytest.raises(gn.TrainingError) as err:
+        a.fit(X * 1e300, y, epochs=3, lr=1.0, **opts)
+    message = str(err.value)
+    for part in ("after epoch 2 were restored", "optimizer state", "step counter",
+                 "update(s) discarded", "random generator"):
+        assert part in message, message
+    run, ref = a.training_state, b.training_state
+    assert (run.epoch, run.step, run.epoch_state) == (ref.epoch, ref.step, None)
+    assert run.history.steps == ref.history.steps and len(run.history) == 2
+    state = run.optimizer.state_dict()
+    assert state["t"] == before["t"]
+    np.testing.assert_array_equal(state["buffer"], before["buffer"])
+    assert run.history.meta["diverged"]["discarded_steps"] >= 1
+    # a retry is the run that never took the detour, bit for bit
+    a.fit(X, y, epochs=2, lr=0.01, **opts)
+    b.fit(X, y, epochs=2, lr=0.01, **opts)
+    np.testing.assert_array_equal(a.params, b.params)
+    assert a.training_state.history.steps == b.training_state.history.steps
+    assert a.training_state.history["loss"] == b.training_state.history["loss"]
+
+
+def test_divergence_inside_a_call_rewinds_to_its_best_epoch_consistently(rng):
+    X, y = data(rng)
+    seen = {}
+
+    def record_then_explode(run, epoch, logs):
+        seen[epoch] = (run.net.params.copy(), run.optimizer.state_dict(), run.step)
+        if epoch == 3:
+            run.optimizer.lr = 1e200  # the next epoch diverges
+
+    net = make(dtype="float64")
+    with pytest.raises(gn.TrainingError):
+        net.fit(X, y, epochs=6, optimizer={"name": "sgd", "momentum": 0.9}, lr=0.01,
+                callbacks=[LambdaCallback(on_epoch_end=record_then_explode)], **OPTIONS)
+    run = net.training_state
+    k = run.epoch
+    assert 1 <= k <= 3 and len(run.history) == k and run.history.last["epoch"] == k
+    params, state, step = seen[k]
+    np.testing.assert_array_equal(net.params, params)
+    assert run.step == step == len(run.history.steps["lr"]) == run.optimizer.state_dict()["t"]
+    np.testing.assert_array_equal(run.optimizer.state_dict()["buffer"],
+                                  state["buffer"])

@@ -5,8 +5,9 @@
     evaluate (once, in evaluation mode) → callbacks → stop?
 
 Safety (after scikit-learn): indices are shuffled, not data; epoch losses are weighted by
-batch sizes; a non-finite loss stops training before the update that would spread it, puts
-back the best parameters seen and explains itself; Ctrl-C stops at the end of the current
+batch sizes; a non-finite loss stops training before the update that would spread it,
+rewinds the run to its best state of the call (parameters, optimizer state, counters,
+history, generator) and explains itself; Ctrl-C stops at the end of the current
 batch and keeps what was learned.
 """
 
@@ -33,6 +34,7 @@ from glassnet.train.history import History
 from glassnet.train.inference import EVAL_BATCH, scores
 from glassnet.train.metrics import ADDITIVE, batch_sum
 from glassnet.train.run import _KEEP, EpochState, TrainingRun, make_run, resolve_schedule
+from glassnet.train.snapshot import Snapshot
 
 Array = np.ndarray
 
@@ -81,7 +83,8 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
     Returns the network's History (``net.training_state.history``), whose per-epoch dicts
     hold loss, metrics, val_*, lr, time_s and samples_per_s, and whose ``steps`` hold the lr
     and loss of every update. Raises :class:`~glassnet.errors.TrainingError` if the loss
-    becomes NaN or infinite (after restoring the best parameters), unless a
+    becomes NaN or infinite (after rewinding the run to its best state of this call:
+    parameters, optimizer state, counters, history, generator), unless a
     :class:`~glassnet.train.callbacks.TerminateOnNaN` callback asks to stop quietly.
     Any other error (in a callback, say) ends the run like a stop — ``run.stop_reason`` is
     ``"error: <type>: <message>"``, ``on_train_end`` runs (checkpoints keep the completed
@@ -102,7 +105,7 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
     if schedule is not _KEEP:
         total = run.plan["epochs"] * (n_batches if run.schedule_unit == "step" else 1)
         run.schedule = resolve_schedule(schedule, run.optimizer, total)
-    best = _Best(net, run)
+    best = _Best(run)
     message = ""
     with _sigint_stops(run), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         cbs.train_begin(run)  # callbacks check their options here
@@ -113,8 +116,8 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
                 while done < epochs and not run.stop_training:
                     if _train_epoch(run, train, cbs, shuffle):
                         logs = _end_epoch(run, val, eval_batch_size)
-                        best.update(logs)
                         cbs.epoch_end(run, run.epoch, logs)
+                        best.update(run, logs)  # after the callbacks updated their state
                         done += 1
             except _DivergedError as d:
                 message = _diverged(run, train, best, d)
@@ -211,32 +214,47 @@ def _end_epoch(run: TrainingRun, val: Arrays | None, eval_batch_size: int) -> di
 
 
 class _Best:
-    """The best parameters seen in this call (by val_loss, else loss), for divergence."""
+    """The best state of the run in this call (by val_loss, else loss), for divergence: a
+    :class:`~glassnet.train.snapshot.Snapshot` of the whole run, first of where it starts."""
 
-    def __init__(self, net: Any, run: TrainingRun) -> None:
-        self.net, self.params, self.epoch, self.value = net, net.params.copy(), run.epoch, math.inf
+    def __init__(self, run: TrainingRun) -> None:
+        self.snapshot, self.epoch, self.value = Snapshot.of_run(run), run.epoch, math.inf
 
-    def update(self, logs: dict[str, Any]) -> None:
+    def update(self, run: TrainingRun, logs: dict[str, Any]) -> None:
         value = logs.get("val_loss", logs["loss"])
         if math.isfinite(value) and value <= self.value:
-            self.params[...] = self.net.params
+            self.snapshot = Snapshot.of_run(run)
             self.epoch, self.value = logs["epoch"], value
 
 
 def _diverged(run: TrainingRun, data: Arrays, best: _Best, d: _DivergedError) -> str:
-    run.net.params[...] = best.params
+    """Stop, rewind the run to its best state of this call and explain."""
     epoch, nb = run.epoch + 1, run.plan["n_batches"]
-    run.epoch_state = None  # the epoch is abandoned; its updates are undone
+    lr = run.current_lr()  # the rate that diverged, before the rewind
+    snap = best.snapshot
+    start = snap.run["epoch_state"] if snap.run else None
+    gone = snap.restore_run(run)
     run.stop_training = True
     run.stop_reason = f"diverged at epoch {epoch}, batch {d.batch}"
+    run.history.meta["diverged"] = {
+        "epoch": epoch, "batch": d.batch, "rewound_to_epoch": run.epoch,
+        "discarded_epochs": gone["epochs"], "discarded_steps": gone["steps"]}
     biggest = float(np.max(np.abs(data.X))) if data.n else 0.0
-    kept = (f"the parameters after epoch {best.epoch} were restored" if best.epoch
-            else "the initial parameters were restored")
+    if start is not None:
+        kept = (f"the parameters at the start of this call (epoch {run.epoch + 1}, batch "
+                f"{start.batch}) were restored")
+    elif best.epoch:
+        kept = f"the parameters after epoch {best.epoch} were restored"
+    else:
+        kept = "the initial parameters were restored"
+    what = "the optimizer state, " if gone["optimizer_state"] else ""
     return (
         f"training diverged at epoch {epoch}, batch {d.batch}/{nb}: the loss is {d.value}. "
-        f"Likely causes: a learning rate too high (lr = {run.current_lr():.3g}; try 10x "
+        f"Likely causes: a learning rate too high (lr = {lr:.3g}; try 10x "
         f"smaller) or inputs that are not standardized (largest |x| = {biggest:.3g}); "
-        f"{kept}."
+        f"{kept}, with {what}the step counter (now {run.step}), the history "
+        f"({gone['epochs']} epoch(s) and {gone['steps']} update(s) discarded), the callbacks' "
+        f"state and the random generator: a retry continues from there."
     )
 
 
@@ -263,8 +281,11 @@ def _end_after_error(run: TrainingRun, cbs: CallbackList, exc: Exception) -> Non
 
 def _stop_message(run: TrainingRun) -> str:
     text = f"training stopped: {run.stop_reason}"
-    if "restored_epoch" in run.history.meta and run.history.meta.get("restored"):
-        text += f"; restored the weights of epoch {run.history.meta['restored_epoch']}"
+    meta = run.history.meta
+    if "restored_epoch" in meta and meta.get("restored"):
+        what = ("weights and optimizer state" if "optimizer state" in str(meta["restored"])
+                else "weights")
+        text += f"; restored the {what} of epoch {meta['restored_epoch']}"
     if run.interrupted:
         text += "; the parameters learned so far are kept"
     return text + "."
