@@ -330,3 +330,34 @@ def test_callback_monitors_are_checked_before_training_with_a_suggestion(rng, ca
     with pytest.raises(gn.ConfigError, match=f"not measured.*Did you mean '{suggestion}'"):
         net.fit(X, y, epochs=2, validation_split=0.25, verbose=0, callbacks=[callback()])
     assert getattr(net, "training_state", None) is None  # nothing trained, nothing installed
+
+
+# ---------------------------------------------------------------------- review item 3
+def test_early_stopping_restores_the_optimizer_state_with_the_parameters(rng, tmp_path):
+    X, y = toy(rng)
+    seen = {}
+    keep = LambdaCallback(on_epoch_end=lambda run, e, logs: seen.__setitem__(
+        e, (run.net.params.copy(), run.optimizer.state_dict())))
+    net = mlp()
+    ck = tmp_path / "last.glassnet"
+    net.fit(X, y, epochs=4, optimizer="adam", validation_split=0.25, verbose=0,
+            callbacks=[driven([1.0, 0.5, 0.7, 0.6]), EarlyStopping(patience=10), keep,
+                       ModelCheckpoint(ck)])
+
+    def assert_epoch_2(net):
+        params, state = seen[2]
+        np.testing.assert_array_equal(net.params, params)
+        got = net.training_state.optimizer.state_dict()
+        assert got["t"] == state["t"] == 2 * 2  # 36 training samples, batch 32
+        for key in ("m", "v"):
+            np.testing.assert_array_equal(got[key], state[key])
+
+    assert_epoch_2(net)
+    assert net.training_state.history.meta["restored_epoch"] == 2
+    # the checkpoint holds the state before the restore; resuming it, EarlyStopping still
+    # knows the best epoch's parameters *and* optimizer state
+    resumed = gn.load(ck)
+    assert resumed.training_state.optimizer.state_dict()["t"] == 8
+    resumed.fit(X, y, epochs=1, validation_split=0.25, verbose=0,
+                callbacks=[driven([0.9]), EarlyStopping(patience=10)])
+    assert_epoch_2(resumed)

@@ -16,6 +16,7 @@ from glassnet.train.callbacks.base import (
     monitor_mode,
     require_monitor,
 )
+from glassnet.train.snapshot import Snapshot
 
 
 def check_monitor_available(where: str, monitor: str, run: Any) -> None:
@@ -38,11 +39,14 @@ class EarlyStopping(Callback):
 
     Improvement means ``value < best − min_delta`` (mode ``"min"``) or
     ``value > best + min_delta`` (``"max"``; ``"auto"`` picks max for accuracies and R²).
-    With ``restore_best_weights=True`` (default) the parameters of the best epoch are put
-    back at the end of ``fit`` **however training ended** — patience ran out, the epochs ran
-    out, Ctrl-C or divergence (Keras 2 restored only after an early stop). Epochs before
-    ``start_from_epoch`` are not monitored. The best value, the epoch counter and the best
-    parameters are kept in the model file, so a resumed run carries on counting.
+    With ``restore_best_weights=True`` (default) the parameters of the best epoch **and the
+    optimizer state that goes with them** (t, moments) are put back at the end of ``fit``
+    **however training ended** — patience ran out, the epochs ran out, Ctrl-C, divergence
+    or an error (Keras 2 restored only after an early stop). Counters and history are not
+    rewound: they record what was trained; ``history.meta["restored_epoch"]`` says which
+    epoch the model now is. Epochs before ``start_from_epoch`` are not monitored. The best
+    value, the epoch counter and the best parameters and optimizer state are kept in the
+    model file, so a resumed run carries on counting.
     """
 
     order = -10
@@ -62,8 +66,13 @@ class EarlyStopping(Callback):
         self.best = math.inf if self.mode == "min" else -math.inf
         self.best_epoch = 0
         self.wait = 0
-        self.best_params: np.ndarray | None = None
+        self.best_snapshot: Snapshot | None = None  # parameters + optimizer state
         self.stopped_epoch = 0
+
+    @property
+    def best_params(self) -> np.ndarray | None:
+        """The parameters of the best epoch (None before one was seen)."""
+        return None if self.best_snapshot is None else self.best_snapshot.params
 
     def _improved(self, value: float) -> bool:
         if self.mode == "min":
@@ -76,7 +85,10 @@ class EarlyStopping(Callback):
         if saved:
             self.best, self.best_epoch = saved["best"], saved["best_epoch"]
             self.wait = saved["wait"]
-            self.best_params = saved.get("best_params")
+            if isinstance(saved.get("best_model"), dict):
+                self.best_snapshot = Snapshot.from_dict(saved["best_model"])
+            elif saved.get("best_params") is not None:  # files of earlier versions
+                self.best_snapshot = Snapshot(np.asarray(saved["best_params"]), "", {})
         self.stopped_epoch = 0
 
     def on_epoch_end(self, run: Any, epoch: int, logs: dict[str, Any]) -> None:
@@ -86,7 +98,7 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self.best_params = run.net.params.copy()
+                self.best_snapshot = Snapshot.of_model(run)
         else:
             self.wait += 1
             if self.wait >= self.patience:
@@ -98,18 +110,20 @@ class EarlyStopping(Callback):
                 )
         run.callback_state[self.state_key] = {
             "best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
-            **({"best_params": self.best_params} if self.best_params is not None else {}),
+            **({"best_model": self.best_snapshot.to_dict()} if self.best_snapshot else {}),
         }
 
     def on_train_end(self, run: Any) -> None:
-        if not self.restore_best_weights or self.best_params is None:
+        best = self.best_snapshot
+        if not self.restore_best_weights or best is None:
             return
-        if self.best_params.shape != run.net.params.shape:
+        if best.params.shape != run.net.params.shape:
             return
-        if not np.array_equal(run.net.params, self.best_params):
-            run.net.params[...] = self.best_params
+        if not np.array_equal(run.net.params, best.params):
+            with_state = best.restore_model(run)
             run.history.meta["restored_epoch"] = self.best_epoch
-            run.history.meta["restored"] = f"{self.monitor} = {self.best:.6g}"
+            run.history.meta["restored"] = (f"{self.monitor} = {self.best:.6g}; parameters"
+                                            f"{' and optimizer state' if with_state else ''}")
 
 
 class TerminateOnNaN(Callback):
