@@ -85,10 +85,14 @@ pictures:
   dropout         one input's activations with dropped units, inverted vs standard
 
 examples:
-  glassnet plot network examples/exercises/xor.yaml --out xor.png
+  glassnet plot network examples/exercises/two_two_one.yaml --out net.png
   glassnet plot curves runs/adam runs/sgd --out compare.svg
+  glassnet plot trajectories --function saddle --start -1.5,0.05
   glassnet plot trajectories --function rosenbrock --gif --out rosenbrock.gif
   glassnet plot boundary --dataset spiral --gif
+
+Run directories (runs/adam, ...) are those 'glassnet train --out DIR' writes. Lists of
+numbers may start with a minus sign: --start -1.5,0.05, --input -0.5,1.2.
 """
 
 
@@ -119,16 +123,19 @@ def register(subparsers: Any) -> None:
         "network",
         help="diagram of a network from an exercise or model file",
         description=_wrap(
-            "Neurons coloured by their activation for one input sample, edges "
-            "coloured (blue < 0 < red) and sized by their weight. From an exercise file the "
-            "inputs, targets and loss give a backward pass: edges are also labelled with "
-            "∂C/∂w. Layers with more than --max-units units are drawn as blocks."
+            "Neurons coloured by their activation for one input sample (--sample K, "
+            "counting from 1), edges coloured (blue < 0 < red) and sized by their weight. From "
+            "an exercise file the inputs, targets and loss give a backward pass: edges are also "
+            "labelled with ∂C/∂w. Layers with more than --max-units units are drawn as blocks."
         ),
         epilog="examples:\n"
-        "  glassnet plot network exercise.yaml                  # network.png\n"
-        "  glassnet plot network exercise.yaml --sample 2 --out net.svg\n"
-        "  glassnet plot network model.glassnet --input 0.5,-1.2\n"
-        "  glassnet plot network exercise.yaml --no-gradients --no-weights",
+        "  glassnet plot network examples/exercises/two_two_one.yaml     # network.png\n"
+        "  glassnet plot network examples/exercises/minibatch.yaml --sample 2 --out net.svg\n"
+        "  glassnet plot network examples/exercises/minibatch.yaml --no-gradients --no-weights\n"
+        "  glassnet plot network runs/spiral/model.glassnet --input -0.5,1.2\n\n"
+        "--sample 2 is the exercise's second sample (counting from 1, as explain does); the\n"
+        'title names it ("sample 2 of 3"). A model file comes from \'glassnet train --out\n'
+        "DIR' (DIR/model.glassnet); --input gives it one input vector.",
         formatter_class=_FMT,
     )
     p.add_argument(
@@ -183,7 +190,8 @@ def register(subparsers: Any) -> None:
         "  glassnet plot curves runs/digits                     # curves.png\n"
         "  glassnet plot curves runs/sgd runs/adam --labels SGD,Adam --out compare.png\n"
         "  glassnet plot curves runs/digits --metrics loss --out loss.svg\n"
-        "  glassnet plot curves runs/digits --lr --out lr.png",
+        "  glassnet plot curves runs/digits --lr --out lr.png\n\n"
+        "A run directory is what 'glassnet train --out DIR' writes (DIR/history.json).",
         formatter_class=_FMT,
     )
     p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run directories or history.json")
@@ -274,7 +282,8 @@ def register(subparsers: Any) -> None:
         "  glassnet plot boundary --dataset spiral              # boundary.png\n"
         "  glassnet plot boundary --dataset spiral --gif --out spiral.gif\n"
         "  glassnet plot boundary --dataset xor --hidden 8 --activation tanh --epochs 100\n"
-        "  glassnet plot boundary --dataset circles --noise 0.2 --out circles.svg",
+        "  glassnet plot boundary --dataset circles --noise 0.2 --out circles.svg\n"
+        "  glassnet plot boundary --dataset plane --hidden 8 --epochs 50 --out plane.png",
         formatter_class=_FMT,
     )
     p.add_argument("--dataset", default="spiral", help="Playground data set (default spiral)")
@@ -330,7 +339,8 @@ def register(subparsers: Any) -> None:
         epilog="examples:\n"
         "  glassnet plot dropout                                # dropout.png\n"
         "  glassnet plot dropout --rate 0.3 --units 20 --seed 4 --out dropout.svg\n"
-        "  glassnet plot dropout --mask 1,0,1,1,0,1 --activations 0.2,0.9,0.4,0.7,0.1,0.5",
+        "  glassnet plot dropout --mask 1,0,1,1,0,1 --activations 0.2,0.9,0.4,0.7,0.1,0.5\n"
+        "  glassnet plot dropout --activations -0.6,0.9,-0.2,0.7 --mask 1,0,1,0   # tanh units",
         formatter_class=_FMT,
     )
     p.add_argument("--rate", type=float, default=0.5, help="dropout rate (default 0.5)")
