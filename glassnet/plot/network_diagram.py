@@ -534,13 +534,14 @@ def _draw_blocks(
     ax.set_ylim(-hmax / 2 - 0.3, hmax / 2 + 0.3)
     if im is not None:
         cb = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
-        cb.set_label(f"activation a for {shown} (input: x), strip beside each block")
+        cb.set_label("activation a (input: x), strip beside each block")
     dims = " → ".join(str(s) for s in sizes)
     ax.set_title(
         title
         or f"Network {dims}"
         + (f" — {name}" if name else "")
-        + f"\n{net.params.size:,} parameters ({net.dtype.name})",
+        + f"\n{net.params.size:,} parameters ({net.dtype.name})"
+        + (f"; activations of {shown}" if shown and shown.startswith("sample") else ""),
         fontsize=11,
     )
     return fig
