@@ -222,8 +222,10 @@ def gradient_flow() -> None:
 
 
 def boundary() -> None:
-    for name in ("spiral", "xor"):
-        demo = plot.train_boundary_demo(name, epochs=200 if name == "spiral" else 60)
+    epochs = {"spiral": 200, "xor": 60, "plane": 50}
+    for name in ("spiral", "xor", "plane"):
+        hidden = (8,) if name == "plane" else (32, 32)
+        demo = plot.train_boundary_demo(name, hidden=hidden, epochs=epochs[name])
         d, rec = demo["data"], demo["recorder"]
         names = ("x₁ / 6", "x₂ / 6")
         plot.plot_decision_boundary(

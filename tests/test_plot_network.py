@@ -89,6 +89,7 @@ def test_large_networks_are_drawn_as_blocks(tmp_path):
     np.testing.assert_array_equal(r.data["activations"][1], net.forward_pass(x).layers[0].a[0])
     texts = " ".join(t.get_text() for t in r.figure.axes[0].texts)
     assert "W 32×64" in texts and "2,080 params" in texts
+    assert "activations of sample 1 of 3" in r.figure.axes[0].get_title()
 
 
 def test_without_input_neurons_are_named(tmp_path):
