@@ -158,6 +158,50 @@ def test_schedule_names_get_their_length_and_lr_from_the_run(rng):
     assert sched.config()["max_lr"] == 0.2 and sched.config()["total_steps"] == 8
 
 
+@pytest.mark.parametrize("name", ["cosine", "one_cycle"])
+def test_a_kept_schedule_does_not_run_past_its_end(rng, name):
+    # review item 4a: cosine went on at lr 0, one_cycle raised at the first step past its end
+    X, y = toy(rng, n=40)  # batch 20: 2 updates per epoch
+    net = mlp()
+    net.fit(X, y, optimizer="sgd", lr=0.1, epochs=2, batch_size=20, verbose=0, schedule=name)
+    with pytest.raises(gn.ConfigError, match=r"kept.*schedule=") as err:
+        net.fit(X, y, epochs=1, verbose=0)
+    assert "0 steps left" in str(err.value)
+    assert net.training_state.step == 4
+    hist = net.fit(X, y, epochs=2, verbose=0, schedule=name)  # a new one, over this call
+    assert hist.steps["lr"][4:] == hist.steps["lr"][:4]
+
+
+def test_a_kept_schedule_continues_within_its_length(rng):
+    X, y = toy(rng, n=40)
+    net = mlp()
+    net.fit(X, y, optimizer="sgd", lr=0.1, epochs=1, batch_size=20, verbose=0,
+            schedule={"name": "cosine", "T_max": 6})
+    hist = net.fit(X, y, epochs=2, verbose=0)
+    expected = [0.1 * (1 + np.cos(np.pi * k / 6)) / 2 for k in range(6)]
+    np.testing.assert_allclose(hist.steps["lr"], expected, rtol=1e-12)
+    with pytest.raises(gn.ConfigError, match="schedule_unit"):
+        net.fit(X, y, epochs=1, verbose=0, schedule_unit="epoch")
+
+
+def test_a_new_schedule_starts_with_the_call_that_gives_it(rng):
+    # review item 4b: a schedule given to a run that already trained started partway through
+    X, y = toy(rng, n=40)
+    net = mlp()
+    net.fit(X, y, optimizer="sgd", lr=0.1, epochs=2, batch_size=20, verbose=0)
+    hist = net.fit(X, y, epochs=3, verbose=0, schedule=lambda e: 0.1 * 0.5 ** e,
+                   schedule_unit="epoch")
+    assert hist["lr"] == [0.1, 0.1, 0.1, 0.05, 0.025]
+    assert net.training_state.schedule_start == 2
+    hist = net.fit(X, y, epochs=2, verbose=0, schedule="cosine", schedule_unit="step")
+    assert net.training_state.schedule.config()["T_max"] == 4  # this call's updates
+    expected = [0.1 * (1 + np.cos(np.pi * k / 4)) / 2 for k in range(4)]
+    np.testing.assert_allclose(hist.steps["lr"][-4:], expected, rtol=1e-12)
+    net.fit(X, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler("cosine", unit="step")])
+    assert net.training_state.schedule.config()["T_max"] == 2
+    assert net.training_state.history.steps["lr"][-2:] == [0.1, 0.05]
+
+
 # ---------------------------------------------------------------------- checkpoints
 def test_model_checkpoint_last_and_best(rng, tmp_path):
     X, y = toy(rng)
@@ -257,6 +301,8 @@ def test_a_callback_can_stop_training_after_the_current_batch(rng):
                    callbacks=[LambdaCallback(on_batch_end=stop)])
     assert len(hist) == 0 and net.training_state.step == 2
     assert net.training_state.epoch_state.batch == 2
+    net.fit(X, y, epochs=2, verbose=0)  # the rest of the epoch (3 updates), then 5
+    assert net.training_state.plan["updates"] == 8 and net.training_state.step == 10
 
 
 def test_ctrl_c_stops_after_the_batch_and_restores_the_signal_handler(rng, capsys):

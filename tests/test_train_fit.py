@@ -245,7 +245,7 @@ def test_the_per_call_plan_is_run_plan_not_a_second_params(rng):
     net.fit(X, y, epochs=2, batch_size=8, validation_split=0.25, verbose=0)
     run = net.training_state
     assert run.plan == {"epochs": 2, "n_batches": 2, "n_train": 15, "n_val": 5,
-                        "batch_size": 8}
+                        "batch_size": 8, "updates": 4}
     assert "params" not in {f.name for f in __import__("dataclasses").fields(run)}
 
 

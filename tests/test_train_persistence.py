@@ -86,6 +86,27 @@ def test_resume_is_bit_identical_to_an_uninterrupted_run(rng, tmp_path, split):
     assert resumed.training_state.history.steps["lr"] == full.training_state.history.steps["lr"]
 
 
+def test_where_a_schedule_started_is_kept_in_the_model_file(rng, tmp_path):
+    # review item 4: a schedule given to a trained run starts at that call's first update
+    X, y = data(rng)
+    schedule = {"name": "cosine", "T_max": 15}  # 72 training samples, batch 16: 5 per epoch
+    full = make()
+    full.fit(X, y, epochs=1, **OPTIONS)
+    full.fit(X, y, epochs=3, schedule=schedule, **OPTIONS)
+    lrs = full.training_state.history.steps["lr"][5:]
+    np.testing.assert_allclose(lrs, [1e-3 * (1 + np.cos(np.pi * k / 15)) / 2 for k in range(15)],
+                               rtol=1e-6)
+    part = make()
+    part.fit(X, y, epochs=1, **OPTIONS)
+    part.fit(X, y, epochs=1, schedule=schedule, **OPTIONS)
+    part.save(tmp_path / "ck.glassnet")
+    resumed = gn.load(tmp_path / "ck.glassnet")
+    assert resumed.training_state.schedule_start == 5
+    resumed.fit(X, y, epochs=2, **OPTIONS)
+    np.testing.assert_array_equal(resumed.params, full.params)
+    assert resumed.training_state.history.steps["lr"] == full.training_state.history.steps["lr"]
+
+
 def test_resume_after_ctrl_c_mid_epoch_is_bit_identical(rng, tmp_path):
     X, y = data(rng)
     callbacks = lambda: [EarlyStopping(patience=50), ReduceLROnPlateau(patience=0)]  # noqa: E731

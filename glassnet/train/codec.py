@@ -35,6 +35,7 @@ def encode_run(run: TrainingRun, arrays: dict[str, np.ndarray]) -> dict[str, Any
         "regularization": None if run.regularization is None else run.regularization.config(),
         "schedule": schedule_config(run.schedule),
         "schedule_unit": run.schedule_unit,
+        "schedule_start": run.schedule_start,
         "task": run.task,
         "metrics": list(run.metrics),
         "batch_size": run.batch_size,
@@ -118,7 +119,8 @@ def _decode(path: Path, net: Any, d: Mapping[str, Any]) -> TrainingRun:
     if task not in TASKS:
         raise CheckpointError(f"{path}: unknown task {task!r}.")
     counters = {k: _field(path, d, k, int) for k in ("batch_size", "epoch", "step")}
-    if counters["batch_size"] < 1 or counters["epoch"] < 0 or counters["step"] < 0:
+    counters["schedule_start"] = _field(path, {"schedule_start": 0, **d}, "schedule_start", int)
+    if counters["batch_size"] < 1 or min(counters.values()) < 0:
         raise CheckpointError(f"{path}: negative training counters {counters}.")
     hist_rec = _field(path, d, "history", dict)
     steps = {k: np.asarray(v).tolist() for k, v in dict(hist_rec.get("steps") or {}).items()}
@@ -138,7 +140,8 @@ def _decode(path: Path, net: Any, d: Mapping[str, Any]) -> TrainingRun:
         net=net, loss=loss, optimizer=optimizer, task=task,
         metrics=check_metrics(_field(path, d, "metrics", list), task),
         regularization=regularization, schedule=schedule,
-        schedule_unit=d.get("schedule_unit", "step"), batch_size=counters["batch_size"],
+        schedule_unit=d.get("schedule_unit", "step"), schedule_start=counters["schedule_start"],
+        batch_size=counters["batch_size"],
         history=history, epoch=counters["epoch"], step=counters["step"],
         lr=float("nan") if lr is None else float(lr), epoch_state=epoch_state,
         callback_state={str(k): dict(v) for k, v in callbacks.items()}, info=dict(info),

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validate import check_number
-from glassnet.errors import TrainingError
+from glassnet.errors import ConfigError, TrainingError
 from glassnet.train import tasks
 from glassnet.train.callbacks import CallbackList, ProgressBar, TerminateOnNaN
 from glassnet.train.callbacks.base import Callback
@@ -33,7 +33,7 @@ from glassnet.train.data import Arrays, prepare_data
 from glassnet.train.history import History
 from glassnet.train.inference import EVAL_BATCH, scores
 from glassnet.train.metrics import ADDITIVE, batch_sum
-from glassnet.train.run import _KEEP, EpochState, TrainingRun, make_run, resolve_schedule
+from glassnet.train.run import _KEEP, EpochState, TrainingRun, make_run
 from glassnet.train.snapshot import Snapshot
 
 Array = np.ndarray
@@ -71,7 +71,11 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
     callbacks : Callback objects (see :mod:`glassnet.train.callbacks`).
     verbose : 0 silent, 1 progress bar on a terminal (one line per epoch otherwise), 2 lines.
     schedule, schedule_unit : a callable ``index -> lr``, a schedule name or dict, applied
-        per update (``"step"``) or per epoch (``"epoch"``). Default: keep the previous one.
+        per update (``"step"``) or per epoch (``"epoch"``). A schedule given here starts
+        with this call (index 0 = its first update or epoch) and a name's length
+        (``T_max``, ``total_steps``) defaults to this call's updates (or epochs).
+        Default: keep the previous one, which carries on where it was; if it has a length
+        and this call would run past its end, ConfigError (pass a new schedule).
     regularization : Regularization, mapping or a number (L2 λ). Default: keep the previous.
     metrics : metric names (default ``("accuracy",)`` for classification, ``("mae",)`` for
         regression). Training values are running means over the epoch's batches (training
@@ -100,15 +104,21 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
     train, val = prepare_data(net, run, X, y, validation_data, validation_split)
     cbs = CallbackList(_with_progress(callbacks or [], verbose))
     n_batches = -(-train.n // run.batch_size)
+    ep = run.epoch_state
+    first = (-(-(train.n - ep.position) // run.batch_size)  # an unfinished epoch's rest
+             if ep is not None and ep.perm.shape[0] == train.n else n_batches)
     run.plan = {"epochs": run.epoch + epochs, "n_batches": n_batches, "n_train": train.n,
-                  "n_val": 0 if val is None else val.n, "batch_size": run.batch_size}
+                "n_val": 0 if val is None else val.n, "batch_size": run.batch_size,
+                "updates": first + (epochs - 1) * n_batches if epochs else 0}
     if schedule is not _KEEP:
-        total = run.plan["epochs"] * (n_batches if run.schedule_unit == "step" else 1)
-        run.schedule = resolve_schedule(schedule, run.optimizer, total)
+        run.start_schedule(schedule)
+    kept = run.schedule if schedule is _KEEP else None
     best = _Best(run)
     message = ""
     with _sigint_stops(run), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        cbs.train_begin(run)  # callbacks check their options here
+        cbs.train_begin(run)  # callbacks check their options here (and may set a schedule)
+        if kept is not None and run.schedule is kept:
+            _check_kept_schedule(run, getattr(net, "training_state", None))
         net.training_state = run  # only now: a call that fails its checks changes nothing
         try:
             try:
@@ -292,6 +302,15 @@ def _stop_message(run: TrainingRun) -> str:
 
 
 # ---------------------------------------------------------------------- setup helpers
+def _check_kept_schedule(run: TrainingRun, prev: TrainingRun | None) -> None:
+    """A schedule kept from the previous run must keep its units and cover this call."""
+    if prev is not None and prev.schedule_unit != run.schedule_unit:
+        raise ConfigError(f"fit: schedule_unit={run.schedule_unit!r} would evaluate the kept "
+                          f"schedule (made for {prev.schedule_unit!r}) in other units; pass "
+                          "a schedule=... with it.")
+    run.check_schedule_length()
+
+
 def _with_progress(callbacks: Sequence[Callback], verbose: int) -> list[Callback]:
     items = list(callbacks)
     if verbose > 0 and not any(isinstance(cb, ProgressBar) for cb in items):

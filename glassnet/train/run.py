@@ -57,7 +57,9 @@ class TrainingRun:
     """Everything ``fit`` works with; callbacks receive it as ``run``.
 
     Persistent (saved in the model file): ``loss``, ``optimizer``, ``regularization``,
-    ``schedule`` and ``schedule_unit``, ``task``, ``metrics``, ``batch_size``, ``history``,
+    ``schedule``, ``schedule_unit`` and ``schedule_start`` (the step, or epoch, at which the
+    schedule started: it is evaluated at ``index − schedule_start``), ``task``, ``metrics``,
+    ``batch_size``, ``history``,
     ``epoch`` (epochs completed), ``step`` (optimizer updates applied), ``lr`` (of the last
     update), ``epoch_state`` (an unfinished epoch), ``callback_state`` (what callbacks such as
     EarlyStopping need to resume) and ``info`` (facts about the data: class names,
@@ -77,6 +79,7 @@ class TrainingRun:
     regularization: Regularization | None = None
     schedule: Schedule | None = None
     schedule_unit: str = "step"
+    schedule_start: int = 0
     batch_size: int = 32
     history: History = field(default_factory=History)
     epoch: int = 0
@@ -99,12 +102,51 @@ class TrainingRun:
 
     def current_lr(self, epoch_index: int | None = None) -> float:
         """η for the next update: the schedule's value (at ``step``, or at the 0-based epoch
-        for ``schedule_unit="epoch"``), else the optimizer's ``lr``."""
+        for ``schedule_unit="epoch"``, counted from ``schedule_start``), else the
+        optimizer's ``lr``."""
         if self.schedule is None:
             return float(self.optimizer.lr)
         at = self.step if self.schedule_unit == "step" else (
             self.epoch if epoch_index is None else epoch_index)
-        return float(self.schedule(at))
+        return float(self.schedule(at - self.schedule_start))
+
+    # ------------------------------------------------------------------ schedules
+    def _index(self) -> int:
+        return self.step if self.schedule_unit == "step" else self.epoch
+
+    def _call_length(self) -> int:
+        """Updates (or epochs) this call will make, from ``plan``."""
+        if self.schedule_unit == "step":
+            return int(self.plan["updates"])
+        return int(self.plan["epochs"]) - self.epoch
+
+    def start_schedule(self, spec: Any, unit: str | None = None) -> None:
+        """Use schedule ``spec`` from now on: index 0 is the next update (or epoch), and a
+        named schedule's length (``T_max``, ``total_steps``) defaults to the updates (or
+        epochs) of this call. Needs ``plan`` (set by ``fit``)."""
+        if unit is not None:
+            self.schedule_unit = unit
+        self.schedule = resolve_schedule(spec, self.optimizer, max(self._call_length(), 1))
+        self.schedule_start = self._index()
+
+    def check_schedule_length(self) -> None:
+        """A kept schedule with a length must cover this call: ConfigError otherwise."""
+        length = schedule_length(self.schedule)
+        if length is None:
+            return
+        used = self._index() - self.schedule_start
+        wanted = self._call_length()
+        if used + wanted <= length:
+            return
+        unit = "steps" if self.schedule_unit == "step" else "epochs"
+        name = getattr(self.schedule, "name", "schedule")
+        raise ConfigError(
+            f"fit: the learning-rate schedule kept from the previous training ({name!r}, "
+            f"{length} {unit} long) has {max(length - used, 0)} {unit} left, but this call "
+            f"would take {wanted}; past its end it would not give a sensible learning rate. "
+            f"Pass schedule=... for a new schedule that spans this call (glassnet train "
+            f"--resume: --schedule), or schedule=None for the optimizer's constant lr."
+        )
 
 
 # ---------------------------------------------------------------------- option resolution
@@ -166,6 +208,16 @@ def resolve_schedule(spec: Any, optimizer: Any, length: int | None = None) -> Sc
         return get_schedule(name, **options)
     raise ConfigError(f"fit: schedule must be a callable step -> lr, a name or a dict; "
                       f"got {spec!r}.")
+
+
+def schedule_length(schedule: Any) -> int | None:
+    """How many indices a schedule is defined for (``T_max`` of cosine, ``total_steps`` of
+    warmup_cosine and one_cycle), or None when it goes on for ever."""
+    for key in ("T_max", "total_steps"):
+        value = getattr(schedule, key, None)
+        if isinstance(value, int | np.integer) and not isinstance(value, bool):
+            return int(value)
+    return None
 
 
 def resolve_regularization(spec: Any) -> Regularization | None:

@@ -102,7 +102,9 @@ class LearningRateScheduler(Callback):
     a schedule name or ``{"name": ..., **options}``. With ``unit="epoch"`` it is called
     with the 0-based epoch index before each epoch and the rate holds for the whole epoch;
     with ``unit="step"`` with the number of updates applied so far, before each update.
-    The same as ``fit(schedule=..., schedule_unit=...)``.
+    The same as ``fit(schedule=..., schedule_unit=...)``: the schedule starts with the
+    ``fit`` call (index 0 = its first update or epoch) and a name's length defaults to the
+    call's updates (or epochs).
     """
 
     order = -20
@@ -112,9 +114,4 @@ class LearningRateScheduler(Callback):
         self.unit = check_choice("LearningRateScheduler", "unit", unit, ["step", "epoch"])
 
     def on_train_begin(self, run: Any) -> None:
-        from glassnet.train.run import resolve_schedule
-
-        unit_count = run.plan["n_batches"] if self.unit == "step" else 1
-        run.schedule = resolve_schedule(self.schedule, run.optimizer,
-                                        run.plan["epochs"] * unit_count)
-        run.schedule_unit = self.unit
+        run.start_schedule(self.schedule, self.unit)
