@@ -311,3 +311,19 @@ def test_sample_counts_from_one_like_explain(tmp_path, capsys, monkeypatch):
     with pytest.raises(SystemExit):
         main(["plot", "network", "--help"])
     assert "counts from 1" in capsys.readouterr().out
+
+
+def test_attach_negative_values_only_after_options_that_take_a_value():
+    from glassnet.cli.plot import attach_negative_values
+
+    words = ["--start", "-1,2", "--gif", "-3", "-o", "-.5", "--", "--start", "-4"]
+    assert attach_negative_values(words, {"--start", "-o"}) == [
+        "--start=-1,2",
+        "--gif",  # a flag: "-3" stays a word of its own (argparse reports it)
+        "-3",
+        "-o=-.5",
+        "--",  # after "--" nothing is rewritten
+        "--start",
+        "-4",
+    ]
+    assert attach_negative_values(["--start", "--gif"], {"--start"}) == ["--start", "--gif"]
