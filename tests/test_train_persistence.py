@@ -307,3 +307,30 @@ def test_divergence_inside_a_call_rewinds_to_its_best_epoch_consistently(rng):
     assert run.step == step == len(run.history.steps["lr"]) == run.optimizer.state_dict()["t"]
     np.testing.assert_array_equal(run.optimizer.state_dict()["buffer"],
                                   state["buffer"])
+
+
+def test_a_custom_schedule_is_not_silently_lost_by_save_and_load(rng, tmp_path):
+    # review item 5: a loaded run trained on at optimizer.lr as if it had no schedule
+    X, y = data(rng)
+
+    def schedule(k):
+        return 0.01 / (1 + k)
+
+    net = make()
+    net.fit(X, y, epochs=1, lr=0.01, schedule=schedule, **OPTIONS)
+    net.save(tmp_path / "m.glassnet")
+    back = gn.load(tmp_path / "m.glassnet")
+    with pytest.raises(gn.ConfigError, match=r"custom schedule.*could not store.*schedule=.*"
+                                             r"used 5 steps"):
+        back.fit(X, y, epochs=1, **OPTIONS)
+    assert back.training_state.step == 5
+    back.save(tmp_path / "again.glassnet")  # saving again keeps the fact
+    again = gn.load(tmp_path / "again.glassnet")
+    with pytest.raises(gn.ConfigError, match="custom schedule"):
+        again.fit(X, y, epochs=1, **OPTIONS)
+    # the same function, shifted, continues it exactly
+    again.fit(X, y, epochs=1, schedule=lambda k: schedule(k + 5), **OPTIONS)
+    net.fit(X, y, epochs=1, **OPTIONS)
+    np.testing.assert_array_equal(again.params, net.params)
+    back.fit(X, y, epochs=1, schedule=None, **OPTIONS)
+    assert back.training_state.history.steps["lr"][5:] == [0.01] * 5

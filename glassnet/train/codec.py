@@ -18,7 +18,8 @@ BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 def schedule_config(schedule: Any) -> dict[str, Any] | None:
-    """The schedule's ``config()`` (rebuildable by ``get_schedule``) or None."""
+    """The schedule's ``config()`` (rebuildable by ``get_schedule``), None, or for a callable
+    ``{"unsaved": repr}``: loading records that the run had a schedule it cannot rebuild."""
     if schedule is None:
         return None
     config = getattr(schedule, "config", None)
@@ -33,7 +34,8 @@ def encode_run(run: TrainingRun, arrays: dict[str, np.ndarray]) -> dict[str, Any
         "optimizer": {"config": run.optimizer.config(),
                       "state": split_arrays(run.optimizer.state_dict(), "optimizer", arrays)},
         "regularization": None if run.regularization is None else run.regularization.config(),
-        "schedule": schedule_config(run.schedule),
+        "schedule": (schedule_config(run.schedule) if run.schedule is not None or
+                     not run.unsaved_schedule else {"unsaved": run.unsaved_schedule}),
         "schedule_unit": run.schedule_unit,
         "schedule_start": run.schedule_start,
         "task": run.task,
@@ -107,9 +109,11 @@ def _decode(path: Path, net: Any, d: Mapping[str, Any]) -> TrainingRun:
     optimizer.load_state_dict(state)
     reg_cfg = d.get("regularization")
     regularization = None if reg_cfg is None else Regularization(**reg_cfg)
-    schedule = None
+    schedule, unsaved = None, ""
     sched_cfg = d.get("schedule")
-    if sched_cfg is not None and "unsaved" not in sched_cfg:
+    if sched_cfg is not None and "unsaved" in sched_cfg:
+        unsaved = str(sched_cfg["unsaved"]) or "a callable"  # fit will ask for schedule=...
+    elif sched_cfg is not None:
         from glassnet.schedules import get_schedule
 
         schedule = get_schedule(**sched_cfg)
@@ -139,7 +143,7 @@ def _decode(path: Path, net: Any, d: Mapping[str, Any]) -> TrainingRun:
     return TrainingRun(
         net=net, loss=loss, optimizer=optimizer, task=task,
         metrics=check_metrics(_field(path, d, "metrics", list), task),
-        regularization=regularization, schedule=schedule,
+        regularization=regularization, schedule=schedule, unsaved_schedule=unsaved,
         schedule_unit=d.get("schedule_unit", "step"), schedule_start=counters["schedule_start"],
         batch_size=counters["batch_size"],
         history=history, epoch=counters["epoch"], step=counters["step"],

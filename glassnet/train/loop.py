@@ -75,7 +75,9 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
         with this call (index 0 = its first update or epoch) and a name's length
         (``T_max``, ``total_steps``) defaults to this call's updates (or epochs).
         Default: keep the previous one, which carries on where it was; if it has a length
-        and this call would run past its end, ConfigError (pass a new schedule).
+        and this call would run past its end, ConfigError (pass a new schedule). A callable
+        schedule is not stored in model files: a loaded network trained with one needs
+        ``schedule=...`` (ConfigError otherwise).
     regularization : Regularization, mapping or a number (L2 λ). Default: keep the previous.
     metrics : metric names (default ``("accuracy",)`` for classification, ``("mae",)`` for
         regression). Training values are running means over the epoch's batches (training
@@ -113,12 +115,15 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
     if schedule is not _KEEP:
         run.start_schedule(schedule)
     kept = run.schedule if schedule is _KEEP else None
+    lost = bool(run.unsaved_schedule) and schedule is _KEEP
     best = _Best(run)
     message = ""
     with _sigint_stops(run), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         cbs.train_begin(run)  # callbacks check their options here (and may set a schedule)
         if kept is not None and run.schedule is kept:
             _check_kept_schedule(run, getattr(net, "training_state", None))
+        if lost:  # unless a callback (LearningRateScheduler) set a new schedule
+            run.check_schedule_known()
         net.training_state = run  # only now: a call that fails its checks changes nothing
         try:
             try:

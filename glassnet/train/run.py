@@ -58,7 +58,9 @@ class TrainingRun:
 
     Persistent (saved in the model file): ``loss``, ``optimizer``, ``regularization``,
     ``schedule``, ``schedule_unit`` and ``schedule_start`` (the step, or epoch, at which the
-    schedule started: it is evaluated at ``index − schedule_start``), ``task``, ``metrics``,
+    schedule started: it is evaluated at ``index − schedule_start``), ``unsaved_schedule``
+    (set by loading when the saved run used a callable schedule, which a model file cannot
+    store: ``fit`` then needs ``schedule=...``), ``task``, ``metrics``,
     ``batch_size``, ``history``,
     ``epoch`` (epochs completed), ``step`` (optimizer updates applied), ``lr`` (of the last
     update), ``epoch_state`` (an unfinished epoch), ``callback_state`` (what callbacks such as
@@ -80,6 +82,7 @@ class TrainingRun:
     schedule: Schedule | None = None
     schedule_unit: str = "step"
     schedule_start: int = 0
+    unsaved_schedule: str = ""  # a callable schedule the model file could not store (repr)
     batch_size: int = 32
     history: History = field(default_factory=History)
     epoch: int = 0
@@ -128,6 +131,22 @@ class TrainingRun:
             self.schedule_unit = unit
         self.schedule = resolve_schedule(spec, self.optimizer, max(self._call_length(), 1))
         self.schedule_start = self._index()
+        self.unsaved_schedule = ""
+
+    def check_schedule_known(self) -> None:
+        """ConfigError if the run's schedule was a callable lost when it was saved."""
+        if not self.unsaved_schedule:
+            return
+        unit = "steps" if self.schedule_unit == "step" else "epochs"
+        used = self._index() - self.schedule_start
+        raise ConfigError(
+            f"fit: this network was trained with a custom schedule ({self.unsaved_schedule}), "
+            f"which the model file could not store (it keeps only named schedules), so it "
+            f"cannot continue it by itself. Pass schedule=...: the same function to continue "
+            f"it — index 0 is this call's first {unit[:-1]} and the saved run used {used} "
+            f"{unit} of it, so schedule=lambda k: f(k + {used}) — a schedule name, or None "
+            f"for the optimizer's constant lr ({self.optimizer.lr:g})."
+        )
 
     def check_schedule_length(self) -> None:
         """A kept schedule with a length must cover this call: ConfigError otherwise."""
