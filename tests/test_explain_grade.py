@@ -154,3 +154,27 @@ def test_cli_check_exit_codes(tmp_path: Path, capsys) -> None:
     assert "the right value is 2.0809" in out and "Hint: the ½ factor seems to be missing" in out
     assert main(["explain", exercise, "--check", str(tmp_path / "missing.yaml")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+# ------------------------------------------------------ textbook names of named parameters
+def test_textbook_positions_are_aliases_of_named_parameters() -> None:
+    sol = explain(EX / "two_two_one.yaml")  # a22 sits at W1[2,2], b12 at W2[1,2], d at b2[1]
+    assert sol["gradients.W1[2,2]"] == sol["gradients.a22"]
+    assert sol["steps[1].params.W2[1,2]"] == sol["steps[1].params.b12"]
+    assert sol["params.b2[1]"] == sol["params.d"]
+    report = sol.check(
+        {
+            "gradients.W1[2,2]": round(sol["gradients.a22"], 4),
+            "steps[1].params.W2[1,2]": round(sol["steps[1].params.b12"], 4),
+        }
+    )
+    assert report.passed, report.text
+    assert "✓ gradients.W1[2,2]" in report.text
+
+
+def test_textbook_position_of_a_tied_parameter_is_refused_with_its_name() -> None:
+    sol = explain(EX / "tied_weights.yaml")
+    with pytest.raises(KeyError, match=r"W2\[1,1\] is one of the positions of the tied"):
+        sol["gradients.W2[1,1]"]
+    with pytest.raises(ExerciseError, match=r"gradients.W2\[1,1\]: .* use gradients\.w "):
+        sol.check({"gradients.W2[1,1]": 1.0})
