@@ -18,6 +18,9 @@ An answers file maps quantities to numbers, counting layers and steps from 1:
   steps[1].params.w1: -0.198
   forward[2].a: 0.24
   output: {value: 0.24, tol: 0.01}
+A number is correct when it is the right value rounded to the decimals written and within
+1 % of it, or within 0.1 % of it whatever the decimals (an explicit tol/rtol replaces this);
+a parameter after a step must also be closer to its new value than to its old one.
 
 exit codes: 0 success (all answers correct with --check), 1 some answer incorrect,
 2 the exercise or answers file cannot be used (the message names the place in the file).
@@ -83,9 +86,12 @@ def run(args: argparse.Namespace) -> int:
 
     solution = explain(args.file)
     if args.check:
+        from pathlib import Path
+
         from glassnet.explain.grade import grade
 
-        report = grade(solution, args.check, precision=args.precision)
+        # a Path: --check always names a file (never YAML text)
+        report = grade(solution, Path(args.check), precision=args.precision)
         print(report.text, end="")
         return 0 if report.passed else 1
     print(solution.render(args.format, args.precision), end="")

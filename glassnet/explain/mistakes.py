@@ -1,10 +1,11 @@
 """Classic mistakes, simulated by running the engine on a mutated exercise.
 
 A hint is given when a student's number matches what the same exercise yields with one
-classic mistake built in: the ½ factor of the squared error missing or doubled, the mean
-taken as a sum (or the reverse), σ(z) used for σ'(z) (tanh(z) for tanh'(z)), a square
-weight matrix transposed, or the update applied with the wrong sign. Nothing here
-recomputes a number: each variant is another engine run.
+classic mistake built in (as closely as the right value would have to, and clearly better
+than the right value; see :func:`glassnet.explain.grade._explains`): the ½ factor of the
+squared error missing or doubled, the mean taken as a sum (or the reverse), σ(z) used for
+σ'(z) (tanh(z) for tanh'(z)), a square weight matrix transposed, or the update applied
+with the wrong sign. Nothing here recomputes a number: each variant is another engine run.
 """
 
 from __future__ import annotations
