@@ -280,3 +280,26 @@ def test_a_fit_that_fails_its_checks_leaves_the_previous_run_untouched(rng):
     # and the next good call continues the previous run
     net.fit(X, y, epochs=1, verbose=0)
     assert net.training_state.step == 3 * 4 and net.training_state.optimizer.state.t == 12
+
+
+@pytest.mark.parametrize("loss", [
+    {"name": "cross_entropy"},
+    {"name": "cross_entropy", "reduction": "sum"},
+    {"name": "cross_entropy", "class_weights": [1.0, 5.0, 20.0]},
+    {"name": "cross_entropy", "class_weights": [1.0, 5.0, 20.0], "reduction": "sum"},
+    {"name": "squared_error", "reduction": "sum"},
+])
+def test_training_loss_and_val_loss_are_on_the_same_scale(rng, loss):
+    # review item 6: with reduction="sum" the epoch loss was Σ_b (Σ_{s∈b} C_s)·n_b / N, and
+    # with class weights a mean of batch means; lr = 0 and the training set as validation
+    # set must give loss == val_loss (penalty included)
+    X, y = toy(rng, n=50)
+    y = np.eye(3)[y]  # one-hot: every loss takes it
+    net = mlp()
+    seen = []
+    hist = net.fit(X, y, loss=loss, optimizer=SGD(lr=0.0), epochs=2, batch_size=8,
+                   validation_data=(X, y), regularization={"l2": 0.01}, verbose=0,
+                   callbacks=[LambdaCallback(on_batch_end=lambda run, b, logs: seen.append(
+                       run.epoch_state.loss_value(run.loss.reduction)))])
+    np.testing.assert_allclose(hist["loss"], hist["val_loss"], rtol=1e-12)
+    assert seen[6] == hist["loss"][0]  # the running value after the epoch's last batch

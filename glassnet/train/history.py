@@ -5,6 +5,8 @@
     {"epoch": 1, "loss": …, "accuracy": …, "val_loss": …, "val_accuracy": …,
      "lr": …, "time_s": …, "samples_per_s": …}
 
+``loss`` is on the scale of the loss's reduction (mean: over the epoch's training samples;
+sum: their sum) plus the penalty; ``val_loss`` the same over the validation set.
 ``History.steps`` holds per-update lists ``{"lr": [...], "loss": [...]}``: the learning
 rate each update actually used and the loss of its batch. ``hist["loss"]`` is the list
 over epochs (Keras style). Files: ``save_json`` writes

@@ -4,11 +4,12 @@
     compute_gradients) → update (the optimizer, in place on net.params) → callbacks →
     evaluate (once, in evaluation mode) → callbacks → stop?
 
-Safety (after scikit-learn): indices are shuffled, not data; epoch losses are weighted by
-batch sizes; a non-finite loss stops training before the update that would spread it,
-rewinds the run to its best state of the call (parameters, optimizer state, counters,
-history, generator) and explains itself; Ctrl-C stops at the end of the current
-batch and keeps what was learned.
+Safety (after scikit-learn): indices are shuffled, not data; epoch losses add up the
+per-sample losses (the loss's own reduction over the whole epoch, not a mean of batch
+means); a non-finite loss stops training before the update that would spread it, rewinds
+the run to its best state of the call (parameters, optimizer state, counters, history,
+generator) and explains itself; Ctrl-C stops at the end of the current batch and keeps
+what was learned.
 """
 
 from __future__ import annotations
@@ -81,7 +82,12 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
     regularization : Regularization, mapping or a number (L2 λ). Default: keep the previous.
     metrics : metric names (default ``("accuracy",)`` for classification, ``("mae",)`` for
         regression). Training values are running means over the epoch's batches (training
-        mode, as Keras); ``val_*`` values are exact.
+        mode, as Keras); ``val_*`` values are exact. The epoch's ``loss`` is on the scale of
+        the loss's reduction: with ``mean``, Σ_s C_s over the epoch's samples ÷ N (÷ Σ_s w_s
+        for class-weighted cross-entropy), with ``sum``, Σ_s C_s over the N training
+        samples; plus the penalty averaged over the batches (by samples). ``val_loss`` is
+        the same reduction over the validation set plus the penalty at the epoch's end —
+        so with ``sum`` the two scale with their set sizes.
     shuffle : shuffle the sample order every epoch with ``net.rng``.
     task : "classification", "binary", "multilabel" or "regression" (default: from the loss).
     info : facts about the data kept with the model (class names, standardization, ...).
@@ -191,7 +197,10 @@ def _train_epoch(run: TrainingRun, data: Arrays, cbs: CallbackList, shuffle: boo
         run.step += 1
         ep.batch += 1
         ep.position += idx.shape[0]
-        ep.loss_sum += p.loss * idx.shape[0]
+        # the epoch loss: Σ_s C_s and the reduction's denominator, penalty by samples
+        ep.loss_sum += p.data_loss / p.scale
+        ep.loss_norm += 1.0 / p.scale
+        ep.penalty_sum += p.penalty * idx.shape[0]
         if ep.metric_sums:
             pred = tasks.output_labels(run.task, loss, p.output)
             lb = None if labels is None else labels[idx]
@@ -214,7 +223,7 @@ def _end_epoch(run: TrainingRun, val: Arrays | None, eval_batch_size: int) -> di
     t0 = time.perf_counter()
     run.epoch += 1
     run.epoch_state = None
-    logs: dict[str, Any] = {"epoch": run.epoch, "loss": ep.loss_sum / n}
+    logs: dict[str, Any] = {"epoch": run.epoch, "loss": ep.loss_value(run.loss.reduction)}
     logs.update((m, s / n) for m, s in ep.metric_sums.items())
     if val is not None:
         # evaluate: evaluation mode (no dropout), batched, all metrics exact

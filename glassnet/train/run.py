@@ -36,20 +36,35 @@ class EpochState:
     perm: np.ndarray  # sample indices in this epoch's order
     position: int = 0  # index into perm of the next batch's first sample
     batch: int = 0  # batches done
-    loss_sum: float = 0.0  # Σ batch loss × batch size
+    loss_sum: float = 0.0  # Σ_s C_s, the per-sample data losses (Σ_b data_loss_b / scale_b)
     metric_sums: dict[str, float] = field(default_factory=dict)
     train_time: float = 0.0  # seconds spent in forward/backward/update so far
+    loss_norm: float = 0.0  # Σ_b 1 / scale_b: N, or Σ_s w_s for class-weighted mean CE
+    penalty_sum: float = 0.0  # Σ_b penalty_b × batch size
+
+    def loss_value(self, reduction: str) -> float:
+        """The epoch's training loss so far, on the scale of the loss's reduction: for
+        ``mean`` Σ C_s / N (÷ Σ w for class-weighted cross-entropy), for ``sum`` Σ C_s over
+        the samples so far; plus the penalty averaged over those samples."""
+        if self.position == 0:
+            return float("nan")
+        data = self.loss_sum / self.loss_norm if reduction == "mean" else self.loss_sum
+        return data + self.penalty_sum / self.position
 
     def to_dict(self) -> dict[str, Any]:
         return {"perm": self.perm, "position": self.position, "batch": self.batch,
                 "loss_sum": self.loss_sum, "metric_sums": dict(self.metric_sums),
-                "train_time": self.train_time}
+                "train_time": self.train_time, "loss_norm": self.loss_norm,
+                "penalty_sum": self.penalty_sum}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> EpochState:
-        return cls(np.asarray(d["perm"], dtype=np.int64), int(d["position"]), int(d["batch"]),
+        position = int(d["position"])
+        # files before loss_norm held Σ (batch loss × batch size) in loss_sum: mean ÷ position
+        norm = float(d["loss_norm"]) if "loss_norm" in d else float(position)
+        return cls(np.asarray(d["perm"], dtype=np.int64), position, int(d["batch"]),
                    float(d["loss_sum"]), {k: float(v) for k, v in d["metric_sums"].items()},
-                   float(d["train_time"]))
+                   float(d["train_time"]), norm, float(d.get("penalty_sum", 0.0)))
 
 
 @dataclass(eq=False)

@@ -39,8 +39,6 @@ class ProgressBar(Callback):
         self.file = file
         self._bar: Any = None
         self._next_refresh = 0.0
-        self._loss_sum = 0.0
-        self._seen = 0
 
     @property
     def _out(self) -> TextIO:
@@ -57,7 +55,6 @@ class ProgressBar(Callback):
             return
         from tqdm.auto import tqdm
 
-        self._loss_sum, self._seen = 0.0, 0
         total = run.plan.get("n_batches")
         done = run.epoch_state.batch if run.epoch_state is not None else 0
         self._bar = tqdm(total=total, initial=done, desc=f"epoch {epoch}/{run.plan['epochs']}",
@@ -67,16 +64,15 @@ class ProgressBar(Callback):
     def on_batch_end(self, run: Any, batch: int, logs: dict[str, Any]) -> None:
         if self._bar is None:
             return
-        n = logs["batch_size"]
-        self._loss_sum += logs["loss"] * n
-        self._seen += n
         self._bar.update(1)
         now = time.monotonic()
         if now >= self._next_refresh:  # formatting the postfix costs more than the update
             self._next_refresh = now + 0.25
             rate = self._bar.format_dict.get("rate") or 0.0
+            # the epoch's loss so far, on the scale of the epoch's logged loss
+            loss = run.epoch_state.loss_value(run.loss.reduction)
             self._bar.set_postfix_str(
-                f"loss {self._loss_sum / self._seen:.4f}  lr {logs['lr']:.3g}  "
+                f"loss {loss:.4f}  lr {logs['lr']:.3g}  "
                 f"{rate * run.batch_size:,.0f} samples/s", refresh=False)
 
     def on_epoch_end(self, run: Any, epoch: int, logs: dict[str, Any]) -> None:
