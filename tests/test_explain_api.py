@@ -211,3 +211,23 @@ def test_rounded_results_keep_their_digits_in_every_format(fmt: str) -> None:
     assert final[fmt] in adam
     assert "0.6900" in explain(EX / "two_two_one.yaml").render(fmt)  # σ(0.8) = 0.68997
     assert "1.0620" in explain(EX / "larger_network.yaml").render(fmt)  # C = 1.06200…
+
+
+def test_one_cycle_schedule_takes_no_lr() -> None:
+    """Schedules without an ``lr`` (one_cycle: max_lr) do not get the optimizer's."""
+    spec = {
+        "params": {"w": 1.0},
+        "train": {
+            "optimizer": {"name": "sgd", "lr": 0.1},
+            "schedule": {"name": "one_cycle", "max_lr": 1.0, "total_steps": 10},
+            "gradients": [[1.0]] * 3,
+        },
+    }
+    d = explain(spec).to_dict()
+    expected = gn.schedules.get_schedule("one_cycle", max_lr=1.0, total_steps=10)
+    assert [s["lr"] for s in d["steps"]] == [expected(k) for k in range(3)]
+    spec["train"]["gradients"] = [[1.0]] * 11  # 11 steps need total_steps ≥ 11
+    from glassnet.errors import ExerciseError
+
+    with pytest.raises(ExerciseError, match=r"train.schedule: OneCycle: step must be"):
+        explain(spec)

@@ -11,6 +11,7 @@ Every error raises :class:`~glassnet.errors.ExerciseError` naming the path insid
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,15 +93,20 @@ class Exercise:
         """The schedule object, or None (the optimizer's lr at every step)."""
         if self.schedule is None:
             return None
-        from glassnet.schedules import get_schedule
+        from glassnet.schedules import SCHEDULES, get_schedule
 
         spec = dict(self.schedule)
         name = spec.pop("name")
-        spec.setdefault("lr", self.make_optimizer().lr)
+        cls = SCHEDULES.get(name)
+        if cls is not None and "lr" in {f.name for f in dataclasses.fields(cls)}:
+            spec.setdefault("lr", self.make_optimizer().lr)  # one_cycle has max_lr instead
         try:
-            return get_schedule(name, **spec)
+            schedule = get_schedule(name, **spec)
+            for k in range(self.steps):  # every step's rate exists (one_cycle: total_steps)
+                schedule(k)
         except GlassnetError as exc:
             chk.relay("train.schedule", exc)
+        return schedule
 
 
 def load_exercise(source: Any) -> Exercise:
