@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import os
+import sys
+from collections.abc import Callable
 from typing import Any
 
 EPILOG = """\
@@ -12,8 +16,10 @@ examples:
   glassnet evaluate model.glassnet --dataset examples/data/wine.csv --option target=cultivar
   glassnet evaluate model.glassnet --json > scores.json
 
-The model's standardization is applied to the inputs. Exit codes: 0 done, 2 bad arguments
-or files.
+The model's standardization is applied to the inputs; regression scores are in the
+targets' original units (the loss is printed with its convention, e.g. ½·MSE).
+Exit codes: 0 done (also when the output pipe closes early, as with | head), 2 bad
+arguments or files.
 """
 
 
@@ -36,7 +42,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--split", choices=("test", "train", "all"), default="test",
                    help="which part of the data set (default test)")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
-    p.set_defaults(handler=_handler)
+    p.set_defaults(handler=quiet_broken_pipe(_handler))
 
 
 def _handler(args: argparse.Namespace) -> int:
@@ -45,3 +51,26 @@ def _handler(args: argparse.Namespace) -> int:
 
     options = parse_options("--option", args.option)
     return evaluate_model(args.model, args.dataset, options, args.split, args.json)
+
+
+def quiet_broken_pipe(handler: Callable[[argparse.Namespace], int]
+                      ) -> Callable[[argparse.Namespace], int]:
+    """Wrap a subcommand handler: when the reader of stdout goes away (``| head``), stop
+    quietly with exit code 0 instead of a BrokenPipeError traceback."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            code = handler(args)
+            sys.stdout.flush()
+            return code
+        except BrokenPipeError:
+            # the interpreter flushes stdout again at exit: point it at /dev/null
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            return 0
+
+    return run

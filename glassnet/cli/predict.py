@@ -11,17 +11,20 @@ examples:
   glassnet predict model.glassnet samples.csv --proba --out predictions.csv
   glassnet predict model.glassnet X.npy
 
-A CSV file needs a header row; its columns are matched to the model's feature names (extra
-columns such as the target are ignored), or else it must have exactly as many columns as
-the model has inputs. The model's standardization is applied. Output: CSV with a
-'prediction' column (class names for classifiers; output_0, ... for regression) and, with
---proba, one probability column per class. Exit codes: 0 done, 2 bad arguments or files.
+A CSV file needs a header row naming the model's features (any order; extra columns such
+as the target are ignored); a header that lacks some of them is refused, naming the missing
+and unknown columns. Only a model that knows no feature names takes the columns in order.
+The model's standardization is applied; regression outputs are in the targets' units.
+Output: CSV with a 'prediction' column (class names for classifiers; output_0, ... for
+regression) and, with --proba (classification models only), one probability column per
+class. Exit codes: 0 done (also when the output pipe closes early), 2 bad arguments or files.
 """
 
 
 def register(subparsers: Any) -> None:
     """Add the ``predict`` subcommand."""
     from glassnet.cli import one_line_errors
+    from glassnet.cli.evaluate import quiet_broken_pipe
 
     p = subparsers.add_parser(
         "predict", help="predict with a saved model",
@@ -33,7 +36,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("input", metavar="INPUT", help="a .csv (with header) or .npy file of inputs")
     p.add_argument("--out", metavar="FILE", help="write the CSV here instead of stdout")
     p.add_argument("--proba", action="store_true", help="add class probability columns")
-    p.set_defaults(handler=_handler)
+    p.set_defaults(handler=quiet_broken_pipe(_handler))
 
 
 def _handler(args: argparse.Namespace) -> int:

@@ -136,6 +136,12 @@ def plot_network(
         x = np.asarray(x, dtype=net.dtype)
         if x.ndim == 1:
             x = x[None, :]
+        if getattr(net, "training_state", None) is not None:
+            # a trained model (e.g. a model file) takes raw inputs and applies the
+            # standardization stored with it; the input layer shows what layer 1 receives
+            from glassnet.train import prepare_inputs
+
+            x = prepare_inputs(net, x, where="network diagram")
         n = x.shape[0]
         if not (0 <= sample < n):
             raise ConfigError(

@@ -27,7 +27,14 @@ from glassnet.train.callbacks import (
     TerminateOnNaN,
 )
 from glassnet.train.history import History
-from glassnet.train.inference import evaluate, predict, predict_proba
+from glassnet.train.inference import (
+    evaluate,
+    predict,
+    predict_proba,
+    prepare_inputs,
+    prepare_targets,
+    restore_outputs,
+)
 from glassnet.train.loop import fit
 from glassnet.train.persistence import load, read_model_file, save
 from glassnet.train.run import EpochState, TrainingRun
@@ -53,6 +60,9 @@ __all__ = [
     "metrics",
     "predict",
     "predict_proba",
+    "prepare_inputs",
+    "prepare_targets",
     "read_model_file",
+    "restore_outputs",
     "save",
 ]

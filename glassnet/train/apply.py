@@ -1,7 +1,8 @@
 """Using a saved model on data: ``glassnet evaluate`` and ``glassnet predict``.
 
-Both apply the model's own preprocessing (the standardization stored in the model file)
-and print class names rather than indices when the model knows them.
+Both rely on the model's own preprocessing (``predict`` / ``evaluate`` apply the
+standardization stored in the model file and report regression outputs in the targets'
+units) and print class names rather than indices when the model knows them.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def evaluate_model(model: str, dataset: str | None = None, options: Mapping[str,
     """Evaluate a model file on a data set (default: the one it was trained on)."""
     from glassnet.train.inference import evaluate
     from glassnet.train.persistence import load
-    from glassnet.train.runs import load_data, standardize
+    from glassnet.train.runs import load_data, loss_convention
 
     out = out or sys.stdout
     net = load(model)
@@ -49,7 +50,7 @@ def evaluate_model(model: str, dataset: str | None = None, options: Mapping[str,
         raise ConfigError(f"{model}: the model does not say which data set it was trained on; "
                           "pass --dataset NAME|FILE.")
     cfg["dataset_options"] = {**(cfg.get("dataset_options") or {}), **(options or {})}
-    ds = load_data(cfg)
+    ds = load_data(cfg, option_flag="--option")
     parts = {"test": [(ds.X_test, ds.y_test)], "train": [(ds.X_train, ds.y_train)],
              "all": [(ds.X_train, ds.y_train), (ds.X_test, ds.y_test)]}[split]
     X = np.concatenate([p[0] for p in parts])
@@ -58,15 +59,17 @@ def evaluate_model(model: str, dataset: str | None = None, options: Mapping[str,
         raise DataError(f"{ds.name}: the {split} part is empty; use --split train or all.")
     if X.shape[1] != net.n_inputs:
         raise DataError(f"{ds.name} has {X.shape[1]} features but the model takes {net.n_inputs}.")
-    result = evaluate(net, standardize(info, X), y, detailed=True)
+    result = evaluate(net, X, y, detailed=True)  # raw X: the model applies its standardization
     names = _class_names(net, info)
     if as_json:
         clean = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in result.items()}
         clean.update(dataset=ds.name, split=split, class_names=names)
         print(json.dumps(clean, indent=1), file=out)
         return 0
-    print(f"{ds.name} ({split}, {result['n_samples']} samples): loss {result['loss']:.4f}",
-          file=out)
+    run = getattr(net, "training_state", None)
+    convention = loss_convention(run.loss, net.n_outputs, run.regularization) if run else None
+    print(f"{ds.name} ({split}, {result['n_samples']} samples): loss {result['loss']:.4f}"
+          + (f" ({convention})" if convention else ""), file=out)
     if "confusion_matrix" in result:
         print(report(result, names), file=out)
     else:
@@ -83,11 +86,20 @@ def report(result: Mapping[str, Any], names: Sequence[str]) -> str:
         lines.append(f"{name:<{width}}  {result['precision'][i]:9.4f}  {result['recall'][i]:6.4f}"
                      f"  {result['f1'][i]:5.4f}  {int(result['support'][i]):7d}")
     cm = result["confusion_matrix"]
-    cell = max(5, len(str(int(cm.max()))) + 1)
-    lines += ["", "confusion matrix (rows: true class, columns: predicted)",
-              " " * width + "".join(f"{n[:cell - 1]:>{cell}}" for n in names)]
-    for i, name in enumerate(names):
-        lines.append(f"{name:<{width}}" + "".join(f"{int(v):>{cell}}" for v in cm[i]))
+    digits = len(str(int(cm.max()))) + 1
+    cell = max(5, digits, *(len(n) + 2 for n in names))
+    heads, rows = list(names), list(names)
+    numbered = width + cell * len(names) > 100
+    if numbered:  # names too long for columns: number the classes
+        cell = max(4, digits, len(str(len(names) - 1)) + 2)
+        heads = [str(i) for i in range(len(names))]
+        rows = [f"{i:>{len(heads[-1])}} {n}" for i, n in enumerate(names)]
+    label = max(len(r) for r in rows)
+    lines += ["", "confusion matrix (rows: true class, columns: predicted)"
+              + (" — columns numbered as the rows" if numbered else ""),
+              " " * label + "".join(f"{h:>{cell}}" for h in heads)]
+    for i, row in enumerate(rows):
+        lines.append(f"{row:<{label}}" + "".join(f"{int(v):>{cell}}" for v in cm[i]))
     return "\n".join(lines)
 
 
@@ -109,13 +121,20 @@ def _cell_error(path: Path, rows: list[list[str]], lines: list[int], cols: list[
     return DataError(f"{path}: cannot read the numbers.")
 
 
-def read_inputs(path: str | os.PathLike[str], feature_names: Sequence[str], n_inputs: int
-                ) -> np.ndarray:
+def _names(items: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(repr(n) for n in items[:limit])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > limit else "")
+
+
+def read_inputs(path: str | os.PathLike[str], feature_names: Sequence[str], n_inputs: int,
+                ignore: Sequence[str] = ()) -> np.ndarray:
     """Inputs (N, n_inputs) from a ``.npy`` file or a CSV file with a header row.
 
-    CSV columns are picked by the model's feature names when the header has them all (other
-    columns, such as the target, are ignored); otherwise the file must have exactly
-    ``n_inputs`` columns, used in order.
+    CSV columns are picked by the model's feature names, in any order (other columns, such
+    as the target, are ignored); a header without all of them is refused, naming the
+    missing and the unknown columns (``ignore``: names not to call unknown, the target).
+    Only when the model knows no feature names must the file have exactly ``n_inputs``
+    columns, used in order.
     """
     p = Path(path)
     if not p.is_file():
@@ -140,14 +159,21 @@ def read_inputs(path: str | os.PathLike[str], feature_names: Sequence[str], n_in
     header = [c.strip() for c in numbered[0][1]]
     lines = [i for i, _ in numbered[1:]]
     rows = [[c.strip() for c in row] for _, row in numbered[1:]]
-    if feature_names and all(n in header for n in feature_names):
-        cols = [header.index(n) for n in feature_names]
-    elif len(header) == n_inputs:
+    features = list(feature_names) if len(feature_names) == n_inputs else []
+    if features and all(n in header for n in features):
+        cols = [header.index(n) for n in features]
+    elif not features and len(header) == n_inputs:
         cols = list(range(n_inputs))
+    elif not features:
+        raise DataError(f"{p}: the model takes {n_inputs} inputs (in order, it knows no "
+                        f"feature names); the header has {len(header)} columns.")
     else:
-        shown = ", ".join(list(feature_names)[:4]) + (", ..." if len(feature_names) > 4 else "")
-        raise DataError(f"{p}: the model takes {n_inputs} inputs ({shown}); the header has "
-                        f"{len(header)} columns and not all of those names.")
+        missing = [n for n in features if n not in header]
+        unknown = [h for h in header if h not in features and h not in ignore]
+        extra = f"; unknown column(s) {_names(unknown)}" if unknown else ""
+        raise DataError(f"{p}: the model takes {n_inputs} inputs named as in training; the "
+                        f"header has missing column(s) {_names(missing)}{extra}. Rename the "
+                        "columns (any order).")
     try:
         X = np.array([[row[j] for j in cols] for row in rows], dtype=np.float64)
     except (ValueError, IndexError):
@@ -160,15 +186,21 @@ def read_inputs(path: str | os.PathLike[str], feature_names: Sequence[str], n_in
 def predict_model(model: str, inputs: str, out: str | None = None, proba: bool = False,
                   stream: TextIO | None = None) -> int:
     """Write one prediction per input row as CSV to ``out`` (or stdout)."""
+    from glassnet.train import tasks
     from glassnet.train.inference import predict, predict_proba
     from glassnet.train.persistence import load
-    from glassnet.train.runs import standardize
 
     net = load(model)
     info = _info(net)
-    X = standardize(info, read_inputs(inputs, info.get("feature_names") or [], net.n_inputs))
-    pred = predict(net, X)
-    task = net.training_state.task if getattr(net, "training_state", None) else None
+    run = getattr(net, "training_state", None)
+    loss = run.loss if run is not None else tasks.default_loss(net)
+    task = run.task if run is not None else tasks.infer_task(net, loss)
+    if proba and task == "regression":
+        raise ConfigError(f"--proba is only for classification models; {model} does "
+                          "regression (its outputs are values, not probabilities).")
+    target = (info.get("config") or {}).get("target") or "label"
+    X = read_inputs(inputs, info.get("feature_names") or [], net.n_inputs, ignore=[target])
+    pred = predict(net, X)  # raw X: the model applies its own standardization
     header: list[str]
     if pred.ndim == 1:
         names = _class_names(net, info)
