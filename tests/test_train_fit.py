@@ -303,3 +303,33 @@ def test_training_loss_and_val_loss_are_on_the_same_scale(rng, loss):
                        run.epoch_state.loss_value(run.loss.reduction)))])
     np.testing.assert_allclose(hist["loss"], hist["val_loss"], rtol=1e-12)
     assert seen[6] == hist["loss"][0]  # the running value after the epoch's last batch
+
+
+def test_validation_split_is_the_same_on_every_call_without_a_seed(rng, tmp_path,
+                                                                   monkeypatch):
+    # review item 7: with seed=None each call drew a new split from net.rng
+    import glassnet.datasets.preprocessing as pre
+
+    held = []
+    original = pre.stratified_split
+
+    def spy(*args, **kwargs):
+        keep, hold = original(*args, **kwargs)
+        held.append(np.sort(hold))
+        return keep, hold
+
+    monkeypatch.setattr(pre, "stratified_split", spy)
+    X, y = toy(rng)
+    net = mlp(seed=None)
+    net.fit(X, y, epochs=1, validation_split=0.25, verbose=0)
+    state = net.rng.bit_generator.state
+    net.fit(X, y, epochs=1, validation_split=0.25, verbose=0, shuffle=False)
+    assert net.rng.bit_generator.state == state  # the split does not draw from net.rng
+    net.save(tmp_path / "m.glassnet")
+    gn.load(tmp_path / "m.glassnet").fit(X, y, epochs=1, validation_split=0.25, verbose=0)
+    assert len(held) == 3
+    for h in held[1:]:
+        np.testing.assert_array_equal(h, held[0])
+    other = mlp(seed=None)
+    other.fit(X, y, epochs=1, validation_split=0.25, verbose=0)
+    assert not np.array_equal(held[-1], held[0])  # another network, another split

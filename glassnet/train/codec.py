@@ -38,6 +38,7 @@ def encode_run(run: TrainingRun, arrays: dict[str, np.ndarray]) -> dict[str, Any
                      not run.unsaved_schedule else {"unsaved": run.unsaved_schedule}),
         "schedule_unit": run.schedule_unit,
         "schedule_start": run.schedule_start,
+        "split_seed": run.split_seed,
         "task": run.task,
         "metrics": list(run.metrics),
         "batch_size": run.batch_size,
@@ -137,6 +138,10 @@ def _decode(path: Path, net: Any, d: Mapping[str, Any]) -> TrainingRun:
         if epoch_state.perm.ndim != 1 or not 0 <= epoch_state.position <= n or (
                 n and (epoch_state.perm.min() < 0 or epoch_state.perm.max() >= n)):
             raise CheckpointError(f"{path}: invalid unfinished-epoch record.")
+    split_seed = d.get("split_seed")
+    if split_seed is not None and (not isinstance(split_seed, int) or isinstance(split_seed, bool)
+                                   or split_seed < 0):
+        raise CheckpointError(f"{path}: invalid split_seed {split_seed!r}.")
     callbacks = _field(path, d, "callbacks", dict)
     info = _field(path, d, "info", dict)
     lr = d.get("lr")
@@ -144,6 +149,7 @@ def _decode(path: Path, net: Any, d: Mapping[str, Any]) -> TrainingRun:
         net=net, loss=loss, optimizer=optimizer, task=task,
         metrics=check_metrics(_field(path, d, "metrics", list), task),
         regularization=regularization, schedule=schedule, unsaved_schedule=unsaved,
+        split_seed=split_seed,
         schedule_unit=d.get("schedule_unit", "step"), schedule_start=counters["schedule_start"],
         batch_size=counters["batch_size"],
         history=history, epoch=counters["epoch"], step=counters["step"],

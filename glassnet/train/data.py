@@ -52,8 +52,10 @@ def prepare_data(net: Any, run: Any, X: Any, y: Any, validation_data: Any,
         return train, None
     from glassnet.datasets.preprocessing import stratified_split
 
-    seeded = isinstance(net.seed, int | np.integer)
-    rng = np.random.default_rng([int(net.seed), 0x5EED]) if seeded else net.rng
+    if run.split_seed is None:  # once per run, then kept (and saved with the model)
+        seeded = isinstance(net.seed, int | np.integer)
+        run.split_seed = int(net.seed) if seeded else int(np.random.SeedSequence().entropy)
+    rng = np.random.default_rng([run.split_seed, 0x5EED])  # never net.rng: same split each call
     strata = train.labels if train.labels is not None else train.T
     keep, held = stratified_split(strata, split, rng)
     if keep.size == 0 or held.size == 0:

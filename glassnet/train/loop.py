@@ -68,7 +68,8 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
     validation_data : (X_val, y_val), evaluated once per epoch in evaluation mode.
     validation_split : fraction of (X, y) held out for validation instead — shuffled and
         stratified by class (not "the last x%"), drawn from a generator seeded by the
-        network's seed, so the same split on every call.
+        network's seed (``seed=None``: a seed drawn once and kept with the run and its model
+        file), so the same split on every call; ``net.rng`` is not used.
     callbacks : Callback objects (see :mod:`glassnet.train.callbacks`).
     verbose : 0 silent, 1 progress bar on a terminal (one line per epoch otherwise), 2 lines.
     schedule, schedule_unit : a callable ``index -> lr``, a schedule name or dict, applied

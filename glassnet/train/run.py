@@ -75,7 +75,9 @@ class TrainingRun:
     ``schedule``, ``schedule_unit`` and ``schedule_start`` (the step, or epoch, at which the
     schedule started: it is evaluated at ``index − schedule_start``), ``unsaved_schedule``
     (set by loading when the saved run used a callable schedule, which a model file cannot
-    store: ``fit`` then needs ``schedule=...``), ``task``, ``metrics``,
+    store: ``fit`` then needs ``schedule=...``), ``split_seed`` (``validation_split``
+    draws its split from it: the network's seed, or for ``seed=None`` a seed drawn once),
+    ``task``, ``metrics``,
     ``batch_size``, ``history``,
     ``epoch`` (epochs completed), ``step`` (optimizer updates applied), ``lr`` (of the last
     update), ``epoch_state`` (an unfinished epoch), ``callback_state`` (what callbacks such as
@@ -98,6 +100,7 @@ class TrainingRun:
     schedule_unit: str = "step"
     schedule_start: int = 0
     unsaved_schedule: str = ""  # a callable schedule the model file could not store (repr)
+    split_seed: int | None = None  # seed of validation_split's draw (net.seed, or drawn once)
     batch_size: int = 32
     history: History = field(default_factory=History)
     epoch: int = 0
