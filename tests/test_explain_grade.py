@@ -285,6 +285,9 @@ def test_textbook_position_of_a_tied_parameter_is_refused_with_its_name() -> Non
         ("loss: .nan\n", "loss", "expected a finite number"),
         ("loss: 1,5\n", "loss", "expected a number or a list of numbers; got '1,5'"),
         ("loss: {value: 0.3, tol: big}\n", "loss.tol", "expected a number ≥ 0"),
+        ("loss: {value: 0.3, rtol: -1}\n", "loss.rtol", "expected a number ≥ 0; got -1."),
+        ("steps: 1\n", "steps", "names a list of groups; pick one, counting from 1"),
+        ("gradients: {w1: 2.081, 2: 1}\n", "gradients.2", "no '2' here"),
         ("gradients: 1\n", "gradients", "names a group of values; give one of gradients.w1"),
         ("loss: [1\n", "", "not valid YAML at line"),
         ("forward[2].a: [1, 2]\n", "forward[2].a", "the solution has 1 number here"),
@@ -301,6 +304,8 @@ def test_answers_file_errors_are_one_line_with_file_and_key(
     assert "\n" not in text, text
     assert text.startswith(f"{path}: "), text
     assert key in text and message in text, text
+    if message.endswith("."):  # the whole tail of the message
+        assert text.endswith(message), text
 
 
 def test_numbers_yaml_reads_as_text_or_in_other_bases_are_read() -> None:

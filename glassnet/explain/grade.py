@@ -200,7 +200,7 @@ def _loader() -> type:
         loader.flatten_mapping(node)
         return _Pairs(
             (
-                loader.construct_object(k, deep=True),
+                _key(loader.construct_object(k, deep=True)),
                 loader.construct_object(v, deep=True),
                 k.start_mark.line + 1,
             )
@@ -222,6 +222,11 @@ def _loader() -> type:
     Loader.add_constructor("tag:yaml.org,2002:float", written(SafeConstructor.construct_yaml_float))
     Loader.add_constructor("tag:yaml.org,2002:int", written(SafeConstructor.construct_yaml_int))
     return Loader
+
+
+def _key(key: Any) -> str:
+    """A mapping key as written (``1`` stays ``1``, not ``1.0``)."""
+    return key.text if isinstance(key, StudentNumber) else str(key)
 
 
 def read_answers(source: Any) -> tuple[dict[str, Any], str]:
@@ -342,7 +347,8 @@ def _numbers(key: str, value: Any, origin: str) -> tuple[list[float], list[str],
                 t = _as_number(value[name])
                 if not _is_number(t) or not math.isfinite(t) or t < 0:
                     raise ExerciseError(
-                        f"{origin}: {key}.{name}: expected a number ≥ 0; got {describe(t)}."
+                        f"{origin}: {key}.{name}: expected a number ≥ 0; got "
+                        f"{_written(t) if _is_number(t) else describe(t)}."
                     )
                 explicit = Tolerance(atol=float(t)) if name == "tol" else Tolerance(rtol=float(t))
                 break
@@ -397,6 +403,10 @@ def _expected(data: dict[str, Any], key: str, full: str, origin: str) -> list[fl
     if isinstance(value, dict):
         names = ", ".join(f"{key}.{k}" for k, v in value.items() if v is not None)
         raise ExerciseError(f"{origin}: {key}: names a group of values; give one of {names}.")
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        raise ExerciseError(
+            f"{origin}: {key}: names a list of groups; pick one, counting from 1 ({key}[1])."
+        )
     try:
         return [float(x) for x in np.ravel(np.asarray(value, dtype=float))]
     except (TypeError, ValueError):
