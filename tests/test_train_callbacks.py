@@ -407,3 +407,48 @@ def test_early_stopping_restores_the_optimizer_state_with_the_parameters(rng, tm
     resumed.fit(X, y, epochs=1, validation_split=0.25, verbose=0,
                 callbacks=[driven([0.9]), EarlyStopping(patience=10)])
     assert_epoch_2(resumed)
+
+
+# ---------------------------------------------------------------------- review item 9
+def test_callbacks_of_one_class_with_different_monitors_keep_separate_states(rng, tmp_path):
+    X, y = toy(rng)
+    net = mlp()
+    net.fit(X, y, epochs=3, validation_split=0.25, verbose=0, callbacks=[
+        driven([0.5, 0.4, 0.6]), driven([0.9, 0.7, 0.8], "val_accuracy"),
+        EarlyStopping("val_loss", patience=10), EarlyStopping("val_accuracy", patience=10),
+        ModelCheckpoint(best_path=tmp_path / "a.glassnet", monitor="val_loss"),
+        ModelCheckpoint(best_path=tmp_path / "b.glassnet", monitor="val_accuracy"),
+        ReduceLROnPlateau("val_loss", patience=5), ReduceLROnPlateau("val_accuracy", patience=5),
+    ])
+    assert len(net.training_state.callback_state) == 6
+    assert gn.load(tmp_path / "a.glassnet").training_state.epoch == 2
+    assert gn.load(tmp_path / "b.glassnet").training_state.epoch == 1
+    net.save(tmp_path / "m.glassnet")
+    run = gn.load(tmp_path / "m.glassnet").training_state
+    run.plan = {"n_val": 12}  # as fit sets it
+    for monitor, best, epoch in (("val_loss", 0.4, 2), ("val_accuracy", 0.9, 1)):
+        es = EarlyStopping(monitor, patience=10)
+        es.on_train_begin(run)
+        assert (es.best, es.best_epoch, es.wait) == (best, epoch, 3 - epoch)
+        ck = ModelCheckpoint(best_path=tmp_path / f"{'ab'[epoch % 2]}.glassnet", monitor=monitor)
+        ck.on_train_begin(run)
+        assert ck.best == best
+        rl = ReduceLROnPlateau(monitor, patience=5)
+        rl.on_train_begin(run)
+        assert rl.best == best
+    # the same key twice would overwrite one state with the other: refused
+    with pytest.raises(gn.ConfigError, match="same key"):
+        net.fit(X, y, epochs=1, validation_split=0.25, verbose=0,
+                callbacks=[EarlyStopping(patience=2), EarlyStopping(patience=5)])
+
+
+def test_states_saved_under_the_old_class_wide_keys_are_still_read():
+    run = SimpleNamespace(callback_state={"early_stopping": {"best": 0.3, "best_epoch": 4,
+                                                             "wait": 1}},
+                          plan={"n_val": 3}, metrics=(), net=None)
+    es = EarlyStopping(patience=5, restore_best_weights=False)
+    es.on_train_begin(run)
+    assert (es.best, es.best_epoch, es.wait) == (0.3, 4, 1)
+    es.on_epoch_end(run, 5, {"val_loss": 0.5})
+    assert set(run.callback_state) == {"early_stopping:val_loss"}
+    assert run.callback_state["early_stopping:val_loss"]["wait"] == 2

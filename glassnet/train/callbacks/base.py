@@ -17,7 +17,10 @@ Callbacks run sorted by their ``order`` (then list order);
 ``on_train_end`` runs in the reverse order, so a checkpoint (order 100) is written before
 EarlyStopping (order −10) restores the best weights. A callback that must resume exactly
 stores plain values (and arrays) in ``run.callback_state[self.state_key]``; the model file
-keeps them.
+keeps them. The key names the class and what the instance watches
+(``"early_stopping:val_loss"``, ``"model_checkpoint:val_loss:best.glassnet"``), so two
+callbacks of a class with different monitors keep separate states; two with the same key
+are refused.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ class Callback:
     """Base class; override the hooks you need."""
 
     order: ClassVar[int] = 0
-    #: key under which the callback keeps its resumable state in run.callback_state
-    state_key: ClassVar[str | None] = None
+    #: key of the resumable state in run.callback_state (None: no state); subclasses with
+    #: state make it a property naming the class and the instance's monitor (and path)
+    state_key: str | None = None
+    #: the class-wide key of model files written before the keys named the monitor
+    legacy_state_key: ClassVar[str | None] = None
 
     def on_train_begin(self, run: Any) -> None:
         """Called once at the start of ``fit``."""
@@ -50,7 +56,18 @@ class Callback:
 
     def saved_state(self, run: Any) -> dict[str, Any] | None:
         """This callback's state from a previous (saved) run, if any."""
-        return run.callback_state.get(self.state_key) if self.state_key else None
+        if not self.state_key:
+            return None
+        state = run.callback_state.get(self.state_key)
+        if state is None and self.legacy_state_key:
+            state = run.callback_state.get(self.legacy_state_key)
+        return state
+
+    def store_state(self, run: Any, state: dict[str, Any]) -> None:
+        """Keep ``state`` (plain values and arrays) in the run under :attr:`state_key`."""
+        run.callback_state[self.state_key] = state
+        if self.legacy_state_key:
+            run.callback_state.pop(self.legacy_state_key, None)
 
 
 def _overrides(cb: Callback, hook: str) -> bool:
@@ -68,6 +85,18 @@ class CallbackList:
                 from glassnet.errors import ConfigError
 
                 raise ConfigError(f"fit: callbacks must be Callback objects; got {cb!r}.")
+        owners: dict[str, Callback] = {}
+        for cb in items:
+            key = cb.state_key
+            if key and key in owners:
+                from glassnet.errors import ConfigError
+
+                raise ConfigError(
+                    f"fit: {type(owners[key]).__name__} and {type(cb).__name__} would keep "
+                    f"their state under the same key {key!r} and overwrite each other; give "
+                    "them different monitors (or paths), or use one.")
+            if key:
+                owners[key] = cb
         self.callbacks = sorted(items, key=lambda cb: cb.order)
         self._batch = [cb for cb in self.callbacks if _overrides(cb, "on_batch_end")]
 

@@ -25,7 +25,7 @@ class ModelCheckpoint(Callback):
     """
 
     order = 100
-    state_key = "model_checkpoint"
+    legacy_state_key = "model_checkpoint"
 
     def __init__(self, path: str | os.PathLike[str] | None = None,
                  best_path: str | os.PathLike[str] | None = None, monitor: str = "val_loss",
@@ -40,6 +40,13 @@ class ModelCheckpoint(Callback):
         self.best = math.inf if self.mode == "min" else -math.inf
         self.saved: list[Path] = []
         self._last_step = -1  # run.step when `path` was last written
+
+    @property
+    def state_key(self) -> str | None:
+        """Only the best file has state: keyed by monitor and path."""
+        if self.best_path is None:
+            return None
+        return f"model_checkpoint:{self.monitor}:{self.best_path}"
 
     def _save(self, run: Any, path: Path) -> None:
         from glassnet.train.persistence import save
@@ -62,7 +69,7 @@ class ModelCheckpoint(Callback):
             better = value < self.best if self.mode == "min" else value > self.best
             if better and math.isfinite(value):
                 self.best = value
-                run.callback_state[self.state_key] = {"best": value}
+                self.store_state(run, {"best": value})
                 self._save(run, self.best_path)
         if self.path is not None and epoch % self.every == 0:
             self._save(run, self.path)

@@ -27,7 +27,7 @@ class ReduceLROnPlateau(Callback):
     kept in the model file so a resumed run reduces at the same epochs.
     """
 
-    state_key = "reduce_lr_on_plateau"
+    legacy_state_key = "reduce_lr_on_plateau"
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
@@ -49,6 +49,10 @@ class ReduceLROnPlateau(Callback):
         self.best = math.inf if self.mode == "min" else -math.inf
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
+
+    @property
+    def state_key(self) -> str:
+        return f"reduce_lr_on_plateau:{self.monitor}"
 
     def is_better(self, a: float, best: float) -> bool:
         rel = self.threshold_mode == "rel"
@@ -89,10 +93,10 @@ class ReduceLROnPlateau(Callback):
                           file=sys.stderr)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        run.callback_state[self.state_key] = {
+        self.store_state(run, {
             "best": self.best, "num_bad_epochs": self.num_bad_epochs,
             "cooldown_counter": self.cooldown_counter,
-        }
+        })
 
 
 class LearningRateScheduler(Callback):

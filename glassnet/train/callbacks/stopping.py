@@ -50,7 +50,7 @@ class EarlyStopping(Callback):
     """
 
     order = -10
-    state_key = "early_stopping"
+    legacy_state_key = "early_stopping"
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
                  mode: str = "auto", restore_best_weights: bool = True,
@@ -73,6 +73,10 @@ class EarlyStopping(Callback):
     def best_params(self) -> np.ndarray | None:
         """The parameters of the best epoch (None before one was seen)."""
         return None if self.best_snapshot is None else self.best_snapshot.params
+
+    @property
+    def state_key(self) -> str:
+        return f"early_stopping:{self.monitor}"
 
     def _improved(self, value: float) -> bool:
         if self.mode == "min":
@@ -108,10 +112,10 @@ class EarlyStopping(Callback):
                     f"early stopping: {self.monitor} did not improve for {self.wait} epoch(s) "
                     f"(best {self.best:.6g} at epoch {self.best_epoch})"
                 )
-        run.callback_state[self.state_key] = {
+        self.store_state(run, {
             "best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
             **({"best_model": self.best_snapshot.to_dict()} if self.best_snapshot else {}),
-        }
+        })
 
     def on_train_end(self, run: Any) -> None:
         best = self.best_snapshot
