@@ -452,3 +452,22 @@ def test_states_saved_under_the_old_class_wide_keys_are_still_read():
     es.on_epoch_end(run, 5, {"val_loss": 0.5})
     assert set(run.callback_state) == {"early_stopping:val_loss"}
     assert run.callback_state["early_stopping:val_loss"]["wait"] == 2
+
+
+def test_early_stopping_does_not_restore_an_epoch_a_divergence_discarded(rng):
+    X, y = toy(rng)
+    seen = {}
+
+    def record_then_explode(run, epoch, logs):
+        seen[epoch] = run.net.params.copy()
+        if epoch == 3:
+            run.net.params[0] = np.nan  # the next batch's loss is NaN
+
+    net = mlp()
+    with pytest.raises(gn.TrainingError, match="after epoch 1 were restored"):
+        net.fit(X, y, epochs=6, optimizer="sgd", lr=0.01, validation_split=0.25, verbose=0,
+                callbacks=[driven([0.1, 0.5, 0.6]), driven([0.1, 0.2, 0.9], "val_accuracy"),
+                           EarlyStopping("val_accuracy", patience=10),
+                           LambdaCallback(on_epoch_end=record_then_explode)])
+    assert net.training_state.epoch == 1
+    np.testing.assert_array_equal(net.params, seen[1])  # not epoch 3's, which was discarded

@@ -123,6 +123,8 @@ class EarlyStopping(Callback):
             return
         if best.params.shape != run.net.params.shape:
             return
+        if self.best_epoch > run.epoch:  # a divergence rewound the run before that epoch
+            return
         if not np.array_equal(run.net.params, best.params):
             with_state = best.restore_model(run)
             run.history.meta["restored_epoch"] = self.best_epoch
