@@ -244,3 +244,41 @@ def test_fashion_mnist_loads_through_load_dataset():
     assert ds.X_train.dtype == np.float32 and 0.0 <= ds.X_train.min() <= ds.X_train.max() <= 1.0
     assert ds.n_classes == 10 and np.bincount(ds.y_test).tolist() == [1000] * 10
     assert ds.class_names[0] == "T-shirt/top"
+
+
+def test_resume_with_a_schedule_continues_it_bit_identically(tmp_path, capsys, monkeypatch):
+    # a schedule given again would start over at the resumed step (fit's rule for a new
+    # schedule); --resume keeps the saved one unless --schedule... is given
+    from glassnet.train.callbacks import CSVLogger
+
+    flags = [*TINY, "--epochs", "3", "--schedule", "cosine"]
+    full, part = tmp_path / "full", tmp_path / "part"
+    assert run(capsys, "train", *flags, "--out", str(full))[0] == 0
+    original = CSVLogger.on_epoch_end
+
+    def interrupt_after_first_epoch(self, run_, epoch, logs):
+        original(self, run_, epoch, logs)
+        if epoch == 1:
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(CSVLogger, "on_epoch_end", interrupt_after_first_epoch)
+    assert run(capsys, "train", *flags, "--out", str(part))[0] == 130
+    monkeypatch.undo()
+    code, _, err = run(capsys, "train", "--resume", str(part / "checkpoint.glassnet"),
+                       "--verbose", "0")
+    assert code == 0, err
+    a, b = gn.load(full / "model.glassnet"), gn.load(part / "model.glassnet")
+    assert a.training_state.history.steps["lr"] == b.training_state.history.steps["lr"]
+    np.testing.assert_array_equal(a.params, b.params)
+    # training on past the schedule's end needs a new one; refused before any file changes
+    before = (part / "config.yaml").read_text()
+    code, _, err = run(capsys, "train", "--resume", str(part / "checkpoint.glassnet"),
+                       "--epochs", "5", "--verbose", "0")
+    assert code == 2
+    one_line_error(err, "ends at epoch 3", "--schedule")
+    assert (part / "config.yaml").read_text() == before
+    code, _, err = run(capsys, "train", "--resume", str(part / "checkpoint.glassnet"),
+                       "--epochs", "5", "--schedule", "cosine", "--verbose", "0")
+    assert code == 0, err
+    assert gn.load(part / "model.glassnet").training_state.schedule_start == \
+        a.training_state.step

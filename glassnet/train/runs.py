@@ -217,15 +217,19 @@ def _fit_options(cfg: Mapping[str, Any], run: Any, given: set[str], info: dict[s
                  epochs: int) -> dict[str, Any]:
     """``fit``'s keyword arguments for a configuration; names are checked here, before any
     file is written (a resumed run keeps its optimizer state unless it is reconfigured)."""
-    from glassnet.train.run import resolve_optimizer, resolve_schedule
+    from glassnet.train.run import resolve_optimizer, resolve_schedule, schedule_length
 
     options: dict[str, Any] = {
         "epochs": epochs, "batch_size": cfg["batch_size"], "verbose": cfg["verbose"],
         "validation_split": cfg["val_split"], "info": info,
-        "regularization": cfg["l2"] or None, "schedule_unit": cfg["schedule_unit"],
-        "schedule": None if not cfg["schedule"] else
-        {"name": cfg["schedule"], **cfg["schedule_options"]},
+        "regularization": cfg["l2"] or None,
     }
+    if run is None or given & {"schedule", "schedule_options", "schedule_unit"}:
+        # a schedule given to fit starts with that call; --resume without schedule flags
+        # keeps the saved one, which carries on where it stopped
+        options["schedule_unit"] = cfg["schedule_unit"]
+        options["schedule"] = (None if not cfg["schedule"] else
+                               {"name": cfg["schedule"], **cfg["schedule_options"]})
     if run is None or given & {"optimizer", "optimizer_options"}:
         options["optimizer"] = {"name": cfg["optimizer"], **cfg["optimizer_options"]}
     if run is None or given & {"optimizer", "optimizer_options", "lr"}:
@@ -234,7 +238,17 @@ def _fit_options(cfg: Mapping[str, Any], run: Any, given: set[str], info: dict[s
         options["loss"] = cfg["loss"]
     optimizer = (resolve_optimizer(options["optimizer"], cfg["lr"], None)
                  if "optimizer" in options else run.optimizer)
-    resolve_schedule(options["schedule"], optimizer, length=1)
+    if "schedule" in options:
+        resolve_schedule(options["schedule"], optimizer, length=1)
+    elif schedule_length(run.schedule) is not None:
+        # the kept schedule spans the saved --epochs: fit would refuse to go past its end,
+        # but only after the run directory was rewritten
+        saved = (run.info.get("config") or {}).get("epochs")
+        if isinstance(saved, int) and cfg["epochs"] > saved:
+            raise ConfigError(
+                f"--resume: the saved {getattr(run.schedule, 'name', '')} schedule ends at "
+                f"epoch {saved} (the saved --epochs); to train to epoch {cfg['epochs']} give "
+                "--schedule (a new schedule over the remaining epochs).")
     return options
 
 
