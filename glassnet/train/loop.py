@@ -146,9 +146,9 @@ def fit(net: Any, X: Any, y: Any, *, loss: Any = None, optimizer: Any = None,
         except Exception as exc:
             # any other error (a callback, the data, the engine): end the run as usual —
             # callbacks checkpoint what was done — and let the error through
-            first = str(exc).splitlines()[0] if str(exc) else ""
+            line = str(exc).splitlines()[0] if str(exc) else ""
             run.stop_training = True
-            run.stop_reason = f"error: {type(exc).__name__}{': ' if first else ''}{first}"
+            run.stop_reason = f"error: {type(exc).__name__}{': ' if line else ''}{line}"
             _end_after_error(run, cbs, exc)
             raise
         except BaseException:
