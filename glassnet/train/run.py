@@ -116,11 +116,6 @@ class TrainingRun:
     interrupted: bool = False
     plan: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def params(self) -> dict[str, Any]:
-        """Deprecated alias of :attr:`plan` (read-only); ``net.params`` are the parameters."""
-        return self.plan
-
     def current_lr(self, epoch_index: int | None = None) -> float:
         """η for the next update: the schedule's value (at ``step``, or at the 0-based epoch
         for ``schedule_unit="epoch"``, counted from ``schedule_start``), else the
