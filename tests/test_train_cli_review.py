@@ -82,6 +82,24 @@ def test_cli_model_in_python_applies_its_input_standardization(tmp_path, capsys)
     np.testing.assert_allclose(drawn.data["activations"][0], Xs[0], rtol=1e-5, atol=1e-6)
 
 
+def test_fit_on_a_cli_model_takes_raw_data_like_predict(tmp_path, capsys):
+    # a model from `glassnet train` applies its stored standardization in fit too, so
+    # training on in Python with raw data continues the same model (not refitted statistics)
+    out = tmp_path / "r"
+    code, _, err = run(capsys, "train", "--hidden", "32", "--epochs", "8", "--no-plots",
+                       "--verbose", "0", "--out", str(out))
+    assert code == 0, err
+    ds = gn.datasets.load_digits()
+    net = gn.load(out / "model.glassnet")
+    before = net.evaluate(ds.X_test, ds.y_test)["accuracy"]
+    stats = {k: np.array(v) for k, v in net.training_state.info["standardize"].items()}
+    net.fit(ds.X_train, ds.y_train, epochs=1, verbose=0)  # raw inputs
+    after = net.evaluate(ds.X_test, ds.y_test)["accuracy"]
+    assert after > before - 0.05 and after > 0.85  # raw 0..16 pixels unstandardized would not be
+    for k, v in net.training_state.info["standardize"].items():
+        np.testing.assert_array_equal(np.array(v), stats[k])  # the statistics were not refitted
+
+
 def test_python_user_who_standardizes_by_hand_sees_no_change():
     rng = np.random.default_rng(0)
     X = rng.normal(5.0, 3.0, size=(80, 3))

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validate import as_matrix, check_number
+from glassnet._validate import check_number
 from glassnet.errors import ConfigError
 from glassnet.train import tasks
 
@@ -31,7 +31,13 @@ class Arrays:
 
 
 def arrays(net: Any, run: Any, X: Any, y: Any, what: str) -> Arrays:
-    Xm = as_matrix("fit", f"{what} inputs X", X, net.dtype, n_cols=net.n_inputs)
+    """Checked inputs and prepared targets. A run whose ``info`` stores standardization
+    statistics (a model from ``glassnet train``) takes raw data here too, as predict and
+    evaluate do: the stored statistics are applied, never refitted."""
+    from glassnet.train.inference import prepare_inputs, prepare_targets
+
+    Xm = prepare_inputs(net, X, info=run.info, where=f"fit: {what} inputs")
+    y = prepare_targets(net, y, info=run.info)
     T = run.loss.prepare_targets(y, Xm.shape[0], net.n_outputs, net.dtype)
     return Arrays(Xm, T, tasks.target_labels(run.task, T))
 

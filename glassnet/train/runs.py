@@ -359,7 +359,7 @@ def train_run(config_file: str | None = None, flags: Mapping[str, Any] | None = 
         options["callbacks"].append(EarlyStopping("val_loss", patience=cfg["early_stopping"]))
     ck = out_dir / CHECKPOINT
     try:
-        history = net.fit(X_train, y_train, **options)
+        history = net.fit(ds.X_train, ds.y_train, **options)  # raw: fit applies `info`
     except TrainingError as exc:
         note = f" The last good checkpoint is {ck}." if ck.exists() else ""
         if not ck.exists():
