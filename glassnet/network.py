@@ -432,20 +432,25 @@ class Network:
         return call_with_options("Network.fit", functools.partial(fit, self, X, y), options)
 
     def predict(self, X: Any, **options: Any) -> Array:
-        """Class indices for classification networks, output values otherwise."""
+        """Class indices for classification networks, output values otherwise.
+
+        ``X`` is raw: a model trained by ``glassnet train`` applies its stored input
+        standardization (and undoes its target standardization); see
+        :func:`glassnet.train.prepare_inputs`.
+        """
         from glassnet.train import predict
 
         return call_with_options("Network.predict", functools.partial(predict, self, X), options)
 
     def predict_proba(self, X: Any, **options: Any) -> Array:
-        """Class probabilities (softmax / sigmoid outputs, or of logits)."""
+        """Class probabilities (softmax / sigmoid outputs, or of logits) for raw ``X``."""
         from glassnet.train import predict_proba
 
         proba = functools.partial(predict_proba, self, X)
         return call_with_options("Network.predict_proba", proba, options)
 
     def evaluate(self, X: Any, y: Any, **options: Any) -> dict[str, Any]:
-        """Loss and metrics on (X, y)."""
+        """Loss and metrics on raw (X, y), in the units of the original targets."""
         from glassnet.train import evaluate
 
         score = functools.partial(evaluate, self, X, y)

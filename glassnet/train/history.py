@@ -99,7 +99,9 @@ class History:
         last = ", ".join(f"{k}={v:.4g}" for k, v in self.last.items()
                          if isinstance(v, float) and k not in _LAST)
         steps = len(self.steps["lr"])
-        return f"History({len(self)} epochs, {steps} steps{'; ' if last else ''}{last})"
+        n = len(self)
+        counts = f"{n} epoch{'s' * (n != 1)}, {steps} step{'s' * (steps != 1)}"
+        return f"History({counts}{'; ' if last else ''}{last})"
 
     # ------------------------------------------------------------------ files
     def to_dict(self) -> dict[str, Any]:

@@ -156,7 +156,7 @@ def describe(cfg: Mapping[str, Any], net: Any) -> str:
     drop = f", dropout {cfg['dropout']:g}" if cfg["dropout"] else ""
     return (f"network {sizes} {cfg['activation']}{drop} → {net.layers[-1].activation.name}; "
             f"{cfg['optimizer']} lr {cfg['lr']:g}, batch {cfg['batch_size']}, "
-            f"{cfg['epochs']} epochs, {net.dtype.name}")
+            f"{cfg['epochs']} epoch{'s' * (cfg['epochs'] != 1)}, {net.dtype.name}")
 
 
 # ---------------------------------------------------------------------- the run
