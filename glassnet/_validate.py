@@ -144,3 +144,24 @@ def call_with_options(
         if params[name].default is inspect.Parameter.empty and name not in options:
             raise ConfigError(f"{where}: option {name!r} is required.")
     return fn(**options)
+
+
+def build_named(
+    where: str,
+    what: str,
+    spec: Any,
+    table: Mapping[str, Callable[..., Any]],
+    aliases: Mapping[str, str],
+    options: Mapping[str, Any],
+) -> Any:
+    """Build a table entry from a name or a ``{"name": ..., **options}`` mapping.
+
+    Options in the mapping and keyword options are merged (keywords win); the name may be
+    an alias; unknown names and options are ConfigErrors with a close-match hint.
+    """
+    if isinstance(spec, Mapping):
+        options = {**{k: v for k, v in spec.items() if k != "name"}, **options}
+        spec = spec.get("name")
+    name = aliases.get(spec, spec) if isinstance(spec, str) else spec
+    check_choice(where, what, name, table)
+    return call_with_options(f"{what} {name!r}", table[name], options)

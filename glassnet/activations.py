@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validate import call_with_options, check_choice, check_number
+from glassnet._validate import build_named, check_choice, check_number
 from glassnet.errors import ConfigError
 
 Array = np.ndarray
@@ -223,9 +223,4 @@ def get_activation(spec: str | Mapping[str, Any] | Activation, **params: Any) ->
     """
     if isinstance(spec, Activation):
         return spec
-    if isinstance(spec, Mapping):
-        params = {**{k: v for k, v in spec.items() if k != "name"}, **params}
-        spec = spec.get("name")  # type: ignore[assignment]
-    name = _ALIASES.get(spec, spec) if isinstance(spec, str) else spec
-    check_choice("get_activation", "activation", name, _FACTORIES)
-    return call_with_options(f"activation {name!r}", _FACTORIES[name], params)
+    return build_named("get_activation", "activation", spec, _FACTORIES, _ALIASES, params)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from glassnet._validate import call_with_options, check_choice, check_number
+from glassnet._validate import build_named, check_choice, check_number
 from glassnet.activations import Activation, log_softmax, sigmoid, softmax
 from glassnet.errors import ConfigError, DataError, ShapeError
 
@@ -359,9 +359,4 @@ def get_loss(spec: str | Mapping[str, Any] | Loss, **options: Any) -> Loss:
     """
     if isinstance(spec, Loss):
         return spec
-    if isinstance(spec, Mapping):
-        options = {**{k: v for k, v in spec.items() if k != "name"}, **options}
-        spec = spec.get("name")  # type: ignore[assignment]
-    name = _ALIASES.get(spec, spec) if isinstance(spec, str) else spec
-    check_choice("get_loss", "loss", name, _LOSSES)
-    return call_with_options(f"loss {name!r}", _LOSSES[name], options)
+    return build_named("get_loss", "loss", spec, _LOSSES, _ALIASES, options)

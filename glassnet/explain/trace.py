@@ -243,15 +243,7 @@ def run(
         found: dict[str, Any] = {"loss": None, "output": None}
         if net is not None:
             masks = _draw_masks(ex, net, rngs)
-            p = net.compute_gradients(
-                ex.x,
-                ex.t,
-                ex.loss,
-                regularization=ex.regularization,
-                train=True,
-                masks=masks,
-                fused=False,
-            )
+            p = _engine_pass(ex, net, masks)
             g = gather(net.grads, ex.theta_index, len(theta))
             if k == 1:
                 data.update(_record(ex, net, p))
@@ -297,19 +289,24 @@ def run(
             step["masks"] = found["masks"]
         data["steps"].append(step)
     if net is not None and data["steps"]:  # the loss at the parameters after the last step
-        masks = _draw_masks(ex, net, rngs)
-        p = net.compute_gradients(
-            ex.x,
-            ex.t,
-            ex.loss,
-            regularization=ex.regularization,
-            train=True,
-            masks=masks,
-            fused=False,
-        )
+        p = _engine_pass(ex, net, _draw_masks(ex, net, rngs))
         data["final"] = {"output": _f(p.output), "loss": float(p.loss)}
         if masks is not None and any(s.mask_seed is not None for s in ex.net_spec.layers):
             data["final"]["masks"] = {
                 str(rec.layer): _f(rec.mask) for rec in p.layers if rec.mask is not None
             }
     return {k: data[k] for k in ORDER if k in data}
+
+
+def _engine_pass(ex: Any, net: Any, masks: Any) -> Any:
+    """Forward, loss and backward through the engine, δ^L by the general rule (named in the
+    solution), with the exercise's masks in training mode."""
+    return net.compute_gradients(
+        ex.x,
+        ex.t,
+        ex.loss,
+        regularization=ex.regularization,
+        train=True,
+        masks=masks,
+        fused=False,
+    )
