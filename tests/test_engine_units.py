@@ -445,3 +445,16 @@ def test_gradient_check_report():
     text = str(check)
     assert "FAILED" in text and "at b" in text and "tolerance 1e-06" in text
     assert "passed" in str(gn.compare_gradients(np.ones(2), np.ones(2)))
+
+
+def test_float32_normal_cdf_is_within_3e7_of_the_exact_one():
+    # exact GELU: float64 uses math.erf, float32 the vectorised A&S 7.1.26 approximation
+    from glassnet.activations import _phi_cdf
+
+    z = np.linspace(-10.0, 10.0, 20001)
+    exact = _phi_cdf(z)
+    fast = _phi_cdf(z.astype(np.float32))
+    assert fast.dtype == np.float32
+    assert np.max(np.abs(fast.astype(np.float64) - exact)) < 3e-7
+    # and the float64 path is math.erf itself
+    assert exact[12345] == 0.5 * (1 + math.erf(z[12345] / math.sqrt(2)))
