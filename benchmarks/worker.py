@@ -36,6 +36,29 @@ def cpu_ticks() -> tuple[int, int]:
     return busy, own
 
 
+def measured(fn: Any, *args: Any) -> tuple[Any, dict[str, Any]]:
+    """Run ``fn(*args)`` and measure it: wall time, this process's CPU time (user and kernel),
+    minor page faults, and the CPU time other processes used meanwhile (in clock ticks)."""
+    busy0, own0 = cpu_ticks()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    out = fn(*args)
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    busy1, own1 = cpu_ticks()
+    foreign = max((busy1 - busy0) - (own1 - own0), 0)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return out, {
+        "wall_s": wall,
+        "own_cores": cpu / wall if wall > 0 else 0.0,
+        "sys_frac": (r1.ru_stime - r0.ru_stime) / cpu if cpu > 0 else 0.0,
+        "minor_faults": r1.ru_minflt - r0.ru_minflt,
+        "foreign_cores": foreign / HZ / wall if wall > 0 else 0.0,
+        "foreign_ticks": foreign,
+        "hz": HZ,
+    }
+
+
 def peak_rss_mib() -> float:
     """Peak RSS of this process (VmHWM). Not ``ru_maxrss``: after fork + exec Linux carries
     the parent's high-water mark into it, so every worker would report the parent's peak."""
@@ -110,30 +133,21 @@ def main() -> int:
                     }
                 )
             elif cmd == "run":
-                busy0, own0 = cpu_ticks()
-                t0 = time.perf_counter()
-                out = trainer.run(int(msg["units"]))
-                wall = time.perf_counter() - t0
-                busy1, own1 = cpu_ticks()
-                own = (own1 - own0) / HZ
-                foreign = max((busy1 - busy0) - (own1 - own0), 0) / HZ
+                out, meter = measured(trainer.run, int(msg["units"]))
                 reply(
                     {
                         "ok": True,
-                        "wall_s": wall,
                         "samples": out["samples"],
                         "phases": out.get("phases", {}),
-                        "own_cores": own / wall if wall > 0 else 0.0,
-                        "foreign_cores": foreign / wall if wall > 0 else 0.0,
-                        "foreign_ticks": max((busy1 - busy0) - (own1 - own0), 0),
-                        "hz": HZ,
+                        **meter,
                     }
                 )
             elif cmd == "finish":
                 res = trainer.finish()
                 reply({"ok": True, **res, "peak_rss_mib": peak_rss_mib(), "blas": blas_pools()})
             elif cmd == "profile":
-                reply({"ok": True, "profile": trainer.profile(int(msg["steps"]))})
+                out, meter = measured(trainer.profile, int(msg["steps"]))
+                reply({"ok": True, "profile": out, **meter})
             elif cmd == "exit":
                 reply({"ok": True})
                 break
