@@ -9,28 +9,11 @@ import signal
 
 import numpy as np
 import pytest
+from cli_helpers import TINY, one_line_error, run
 
 import glassnet as gn
 from glassnet.cli import main
 from glassnet.datasets import load_dataset
-
-TINY = ["--hidden", "8", "--epochs", "2", "--no-plots", "--verbose", "0"]
-
-
-def run(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own errors
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def one_line_error(err: str, *words: str) -> None:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "error:" in lines[0], err
-    for w in words:
-        assert w in lines[0], lines[0]
 
 
 @pytest.fixture
@@ -48,9 +31,16 @@ def test_default_command_trains_digits_to_97_percent(tmp_path, monkeypatch, caps
     line = next(x for x in out.splitlines() if x.startswith("test accuracy:"))
     assert float(line.split()[2]) >= 0.97
     (run_dir,) = (tmp_path / "runs").iterdir()
-    for name in ("config.yaml", "model.glassnet", "checkpoint.glassnet", "history.json",
-                 "history.csv", "plots/training_curves.png", "plots/learning_rate.png",
-                 "plots/confusion_matrix.png"):
+    for name in (
+        "config.yaml",
+        "model.glassnet",
+        "checkpoint.glassnet",
+        "history.json",
+        "history.csv",
+        "plots/training_curves.png",
+        "plots/learning_rate.png",
+        "plots/confusion_matrix.png",
+    ):
         assert (run_dir / name).stat().st_size > 0, name
     hist = json.loads((run_dir / "history.json").read_text())
     assert len(hist["epochs"]) == 40 and hist["meta"]["test"]["accuracy"] >= 0.97
@@ -58,7 +48,12 @@ def test_default_command_trains_digits_to_97_percent(tmp_path, monkeypatch, caps
 
 def test_run_directory_contents(tiny_run):
     assert sorted(p.name for p in tiny_run.iterdir()) == [
-        "checkpoint.glassnet", "config.yaml", "history.csv", "history.json", "model.glassnet"]
+        "checkpoint.glassnet",
+        "config.yaml",
+        "history.csv",
+        "history.json",
+        "model.glassnet",
+    ]
     net = gn.load(tiny_run / "model.glassnet")
     info = net.training_state.info
     assert info["dataset"] == "digits" and info["class_names"][:2] == ["0", "1"]
@@ -68,8 +63,10 @@ def test_run_directory_contents(tiny_run):
 
 def test_config_file_and_flags_override_it(tmp_path, capsys):
     cfg = tmp_path / "run.yaml"
-    cfg.write_text("hidden: [6]\nepochs: 5\noptimizer: sgd\noptimizer_options: {momentum: 0.9}\n"
-                   "lr: 0.05\nplots: false\nverbose: 0\n")
+    cfg.write_text(
+        "hidden: [6]\nepochs: 5\noptimizer: sgd\noptimizer_options: {momentum: 0.9}\n"
+        "lr: 0.05\nplots: false\nverbose: 0\n"
+    )
     out = tmp_path / "r"
     code, _, err = run(capsys, "train", "--config", str(cfg), "--epochs", "1", "--out", str(out))
     assert code == 0, err
@@ -78,25 +75,37 @@ def test_config_file_and_flags_override_it(tmp_path, capsys):
     run_state = gn.load(out / "model.glassnet").training_state
     assert run_state.optimizer.config()["momentum"] == 0.9 and run_state.epoch == 1
     # the written config.yaml reproduces the run
-    code, _, err = run(capsys, "train", "--config", str(out / "config.yaml"), "--out",
-                       str(tmp_path / "again"))
+    code, _, err = run(
+        capsys, "train", "--config", str(out / "config.yaml"), "--out", str(tmp_path / "again")
+    )
     assert code == 0, err
-    np.testing.assert_array_equal(gn.load(tmp_path / "again" / "model.glassnet").params,
-                                  gn.load(out / "model.glassnet").params)
+    np.testing.assert_array_equal(
+        gn.load(tmp_path / "again" / "model.glassnet").params,
+        gn.load(out / "model.glassnet").params,
+    )
 
 
 def test_resume_through_the_cli_is_bit_identical(tmp_path, capsys):
     full, part = tmp_path / "full", tmp_path / "part"
     assert run(capsys, "train", *TINY, "--epochs", "3", "--out", str(full))[0] == 0
     assert run(capsys, "train", *TINY, "--epochs", "1", "--out", str(part))[0] == 0
-    code, _, err = run(capsys, "train", "--resume", str(part / "checkpoint.glassnet"),
-                       "--epochs", "3", "--verbose", "0")
+    code, _, err = run(
+        capsys,
+        "train",
+        "--resume",
+        str(part / "checkpoint.glassnet"),
+        "--epochs",
+        "3",
+        "--verbose",
+        "0",
+    )
     assert code == 0, err
     a, b = gn.load(full / "model.glassnet"), gn.load(part / "model.glassnet")
     np.testing.assert_array_equal(a.params, b.params)
     assert len(json.loads((part / "history.json").read_text())["epochs"]) == 3
-    code, _, err = run(capsys, "train", "--resume", str(part / "checkpoint.glassnet"),
-                       "--hidden", "9")
+    code, _, err = run(
+        capsys, "train", "--resume", str(part / "checkpoint.glassnet"), "--hidden", "9"
+    )
     assert code == 2
     one_line_error(err, "cannot change hidden")
 
@@ -120,9 +129,27 @@ def test_ctrl_c_saves_and_says_how_to_resume(tmp_path, capsys, monkeypatch):
 
 
 def test_divergence_exits_1_with_one_clear_line(tmp_path, capsys):
-    code, _, err = run(capsys, "train", "--dataset", "plane", "--optimizer", "sgd", "--lr", "1e4",
-                       "--hidden", "4", "--dropout", "0", "--epochs", "3", "--no-plots",
-                       "--verbose", "0", "--out", str(tmp_path / "d"))
+    code, _, err = run(
+        capsys,
+        "train",
+        "--dataset",
+        "plane",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "1e4",
+        "--hidden",
+        "4",
+        "--dropout",
+        "0",
+        "--epochs",
+        "3",
+        "--no-plots",
+        "--verbose",
+        "0",
+        "--out",
+        str(tmp_path / "d"),
+    )
     assert code == 1
     last = err.strip().splitlines()[-1]
     assert last.startswith("glassnet train: error: training diverged at epoch 1, batch ")
@@ -130,23 +157,25 @@ def test_divergence_exits_1_with_one_clear_line(tmp_path, capsys):
     assert not (tmp_path / "d" / "model.glassnet").exists()
 
 
-@pytest.mark.parametrize(("argv", "words"), [
-    (["train", "--epochs", "abc"], ["--epochs", "integer"]),
-    (["train", "--hidden", "64,x"], ["--hidden"]),
-    (["train", "--dropout", "1.5"], ["--dropout"]),
-    (["train", "--dataset", "digts"], ["digits"]),
-    (["train", "--optimizer", "adamm"], ["adam"]),
-    (["train", "--optimizer", "adam", "--momentum", "0.9"], ["momentum"]),
-    (["train", "--schedule", "cosin"], ["cosine"]),
-    (["train", "--config", "missing.yaml"], ["missing.yaml"]),
-    (["train", "--resume", "missing.glassnet"], ["no such model file"]),
-    (["train", "--dataset", "missing.csv"], ["missing.csv"]),
-    (["evaluate", "missing.glassnet"], ["no such model file"]),
-    (["evaluate"], ["MODEL"]),
-    (["predict", "missing.glassnet", "x.csv"], ["no such model file"]),
-])
-def test_bad_arguments_and_files_exit_2_with_one_line(tmp_path, monkeypatch, capsys, argv,
-                                                      words):
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["train", "--epochs", "abc"], ["--epochs", "integer"]),
+        (["train", "--hidden", "64,x"], ["--hidden"]),
+        (["train", "--dropout", "1.5"], ["--dropout"]),
+        (["train", "--dataset", "digts"], ["digits"]),
+        (["train", "--optimizer", "adamm"], ["adam"]),
+        (["train", "--optimizer", "adam", "--momentum", "0.9"], ["momentum"]),
+        (["train", "--schedule", "cosin"], ["cosine"]),
+        (["train", "--config", "missing.yaml"], ["missing.yaml"]),
+        (["train", "--resume", "missing.glassnet"], ["no such model file"]),
+        (["train", "--dataset", "missing.csv"], ["missing.csv"]),
+        (["evaluate", "missing.glassnet"], ["no such model file"]),
+        (["evaluate"], ["MODEL"]),
+        (["predict", "missing.glassnet", "x.csv"], ["no such model file"]),
+    ],
+)
+def test_bad_arguments_and_files_exit_2_with_one_line(tmp_path, monkeypatch, capsys, argv, words):
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
@@ -186,8 +215,9 @@ def test_csv_training_with_string_labels_then_predict(tmp_path, capsys):
         w.writerow(["x1", "x2", "kind"])
         w.writerows([[a, b, "cat" if a > 0 else "dog"] for a, b in X])
     out = tmp_path / "r"
-    code, _, err = run(capsys, "train", "--dataset", str(path), "--target", "kind", "--out",
-                       str(out), *TINY)
+    code, _, err = run(
+        capsys, "train", "--dataset", str(path), "--target", "kind", "--out", str(out), *TINY
+    )
     assert code == 0, err
     code, text, err = run(capsys, "predict", str(out / "model.glassnet"), str(path), "--proba")
     assert code == 0, err
@@ -200,8 +230,9 @@ def test_evaluate_prints_a_report_and_json(tiny_run, capsys):
     code, out, err = run(capsys, "evaluate", str(tiny_run / "model.glassnet"))
     assert code == 0, err
     assert "digits (test, 359 samples)" in out and "confusion matrix" in out
-    code, out, _ = run(capsys, "evaluate", str(tiny_run / "model.glassnet"), "--json",
-                       "--split", "all")
+    code, out, _ = run(
+        capsys, "evaluate", str(tiny_run / "model.glassnet"), "--json", "--split", "all"
+    )
     result = json.loads(out)
     assert result["n_samples"] == 1797 and len(result["confusion_matrix"]) == 10
 
@@ -264,21 +295,39 @@ def test_resume_with_a_schedule_continues_it_bit_identically(tmp_path, capsys, m
     monkeypatch.setattr(CSVLogger, "on_epoch_end", interrupt_after_first_epoch)
     assert run(capsys, "train", *flags, "--out", str(part))[0] == 130
     monkeypatch.undo()
-    code, _, err = run(capsys, "train", "--resume", str(part / "checkpoint.glassnet"),
-                       "--verbose", "0")
+    code, _, err = run(
+        capsys, "train", "--resume", str(part / "checkpoint.glassnet"), "--verbose", "0"
+    )
     assert code == 0, err
     a, b = gn.load(full / "model.glassnet"), gn.load(part / "model.glassnet")
     assert a.training_state.history.steps["lr"] == b.training_state.history.steps["lr"]
     np.testing.assert_array_equal(a.params, b.params)
     # training on past the schedule's end needs a new one; refused before any file changes
     before = (part / "config.yaml").read_text()
-    code, _, err = run(capsys, "train", "--resume", str(part / "checkpoint.glassnet"),
-                       "--epochs", "5", "--verbose", "0")
+    code, _, err = run(
+        capsys,
+        "train",
+        "--resume",
+        str(part / "checkpoint.glassnet"),
+        "--epochs",
+        "5",
+        "--verbose",
+        "0",
+    )
     assert code == 2
     one_line_error(err, "ends at epoch 3", "--schedule")
     assert (part / "config.yaml").read_text() == before
-    code, _, err = run(capsys, "train", "--resume", str(part / "checkpoint.glassnet"),
-                       "--epochs", "5", "--schedule", "cosine", "--verbose", "0")
+    code, _, err = run(
+        capsys,
+        "train",
+        "--resume",
+        str(part / "checkpoint.glassnet"),
+        "--epochs",
+        "5",
+        "--schedule",
+        "cosine",
+        "--verbose",
+        "0",
+    )
     assert code == 0, err
-    assert gn.load(part / "model.glassnet").training_state.schedule_start == \
-        a.training_state.step
+    assert gn.load(part / "model.glassnet").training_state.schedule_start == a.training_state.step

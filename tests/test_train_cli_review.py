@@ -13,31 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import TINY, one_line_error, run
 
 import glassnet as gn
 import glassnet.datasets
 import glassnet.train
 from glassnet.cli import main
 
-TINY = ["--hidden", "8", "--epochs", "2", "--no-plots", "--verbose", "0"]
 WINE = Path(__file__).resolve().parents[1] / "examples" / "data" / "wine.csv"
-
-
-def run(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse's own errors
-        code = exc.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def one_line_error(err: str, *words: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "error:" in lines[0], err
-    for w in words:
-        assert w in lines[0], lines[0]
-    return lines[0]
 
 
 def write_csv(path: Path, header: list[str], rows) -> Path:
@@ -52,15 +35,29 @@ def wine_without_cultivar(tmp_path: Path) -> Path:
     with open(WINE, newline="") as f:
         rows = list(csv.reader(f))
     j = rows[0].index("cultivar")
-    return write_csv(tmp_path / "wnum.csv", rows[0][:j] + rows[0][j + 1:],
-                     [r[:j] + r[j + 1:] for r in rows[1:]])
+    return write_csv(
+        tmp_path / "wnum.csv",
+        rows[0][:j] + rows[0][j + 1 :],
+        [r[:j] + r[j + 1 :] for r in rows[1:]],
+    )
 
 
 # ---------------------------------------------------------------- 1. stored standardization
 def test_cli_model_in_python_applies_its_input_standardization(tmp_path, capsys):
     out = tmp_path / "r"
-    code, text, err = run(capsys, "train", "--hidden", "64", "--epochs", "10", "--no-plots",
-                          "--verbose", "0", "--out", str(out))
+    code, text, err = run(
+        capsys,
+        "train",
+        "--hidden",
+        "64",
+        "--epochs",
+        "10",
+        "--no-plots",
+        "--verbose",
+        "0",
+        "--out",
+        str(out),
+    )
     assert code == 0, err
     line = next(x for x in text.splitlines() if x.startswith("test accuracy:"))
     cli_accuracy = float(line.split()[2].rstrip(","))
@@ -86,8 +83,19 @@ def test_fit_on_a_cli_model_takes_raw_data_like_predict(tmp_path, capsys):
     # a model from `glassnet train` applies its stored standardization in fit too, so
     # training on in Python with raw data continues the same model (not refitted statistics)
     out = tmp_path / "r"
-    code, _, err = run(capsys, "train", "--hidden", "32", "--epochs", "8", "--no-plots",
-                       "--verbose", "0", "--out", str(out))
+    code, _, err = run(
+        capsys,
+        "train",
+        "--hidden",
+        "32",
+        "--epochs",
+        "8",
+        "--no-plots",
+        "--verbose",
+        "0",
+        "--out",
+        str(out),
+    )
     assert code == 0, err
     ds = gn.datasets.load_digits()
     net = gn.load(out / "model.glassnet")
@@ -105,8 +113,11 @@ def test_python_user_who_standardizes_by_hand_sees_no_change():
     X = rng.normal(5.0, 3.0, size=(80, 3))
     y = (X[:, 0] > 5.0).astype(np.int64)
     Xs = (X - X.mean(axis=0)) / X.std(axis=0)
-    net = gn.Network([gn.Dense(3, 4, activation="tanh"), gn.Dense(4, 2, activation="softmax")],
-                     dtype="float64", seed=0)
+    net = gn.Network(
+        [gn.Dense(3, 4, activation="tanh"), gn.Dense(4, 2, activation="softmax")],
+        dtype="float64",
+        seed=0,
+    )
     net.fit(Xs, y, epochs=2, verbose=0)
     np.testing.assert_array_equal(gn.train.prepare_inputs(net, Xs), Xs)
     np.testing.assert_array_equal(net.predict_proba(Xs), net.forward(Xs))
@@ -117,8 +128,19 @@ def test_python_user_who_standardizes_by_hand_sees_no_change():
 def test_regression_targets_are_standardized_and_reported_in_original_units(tmp_path, capsys):
     data = wine_without_cultivar(tmp_path)
     out = tmp_path / "w"
-    code, text, err = run(capsys, "train", "--dataset", str(data), "--target", "alcohol",
-                          "--no-plots", "--verbose", "0", "--out", str(out))
+    code, text, err = run(
+        capsys,
+        "train",
+        "--dataset",
+        str(data),
+        "--target",
+        "alcohol",
+        "--no-plots",
+        "--verbose",
+        "0",
+        "--out",
+        str(out),
+    )
     assert code == 0, err
     line = next(x for x in text.splitlines() if "R²" in x)
     assert "½·MSE" in line, line
@@ -132,15 +154,30 @@ def test_regression_targets_are_standardized_and_reported_in_original_units(tmp_
     assert 11.0 < float(pred.mean()) < 15.0  # alcohol in % vol, not standardized units
     result = net.evaluate(ds.X_test, ds.y_test)
     assert round(float(gn.train.metrics.r2_score(ds.y_test, pred)), 4) == round(r2, 4)
-    assert result["loss"] == pytest.approx(0.5 * float(np.mean((pred - ds.y_test) ** 2)),
-                                           rel=1e-4)
+    assert result["loss"] == pytest.approx(0.5 * float(np.mean((pred - ds.y_test) ** 2)), rel=1e-4)
     code, text, err = run(capsys, "evaluate", str(out / "model.glassnet"))
     assert code == 0, err
     assert "½·MSE" in text and f"r2 {r2:.4f}" in text
     # a linear model trained through the CLI gets what least squares gets (R² 0.498)
-    code, text, err = run(capsys, "train", "--dataset", str(data), "--target", "alcohol",
-                          "--hidden", "none", "--epochs", "200", "--lr", "0.01", "--no-plots",
-                          "--verbose", "0", "--out", str(tmp_path / "linear"))
+    code, text, err = run(
+        capsys,
+        "train",
+        "--dataset",
+        str(data),
+        "--target",
+        "alcohol",
+        "--hidden",
+        "none",
+        "--epochs",
+        "200",
+        "--lr",
+        "0.01",
+        "--no-plots",
+        "--verbose",
+        "0",
+        "--out",
+        str(tmp_path / "linear"),
+    )
     assert code == 0, err
     assert float(text.split("R²")[1].split()[0]) > 0.45, text
 
@@ -149,8 +186,7 @@ def test_regression_targets_are_standardized_and_reported_in_original_units(tmp_
 def test_predict_matches_columns_by_name_and_refuses_unknown_names(tmp_path, capsys):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(60, 2))
-    data = write_csv(tmp_path / "d.csv", ["x1", "x2", "label"],
-                     [[a, b, int(a > b)] for a, b in X])
+    data = write_csv(tmp_path / "d.csv", ["x1", "x2", "label"], [[a, b, int(a > b)] for a, b in X])
     out = tmp_path / "r"
     assert run(capsys, "train", "--dataset", str(data), *TINY, "--out", str(out))[0] == 0
     model = str(out / "model.glassnet")
@@ -200,19 +236,30 @@ def test_existing_run_directory_is_not_overwritten_without_force(tmp_path, capsy
     assert code == 0, err
     assert gn.load(out / "model.glassnet").training_state.info["dataset"] == "xor"
     # resuming into the checkpoint's own directory is not an overwrite
-    code, _, err = run(capsys, "train", "--resume", str(out / "checkpoint.glassnet"),
-                       "--epochs", "3", "--verbose", "0")
+    code, _, err = run(
+        capsys,
+        "train",
+        "--resume",
+        str(out / "checkpoint.glassnet"),
+        "--epochs",
+        "3",
+        "--verbose",
+        "0",
+    )
     assert code == 0, err
     # an empty directory is fine
     (tmp_path / "empty").mkdir()
     assert run(capsys, "train", *TINY, "--out", str(tmp_path / "empty"))[0] == 0
 
 
-@pytest.mark.parametrize("argv", [
-    ["--loss", "binary_cross_entropy"],
-    ["--output-activation", "sigmoid"],
-    ["--dataset", "plane", "--loss", "cross_entropy"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--loss", "binary_cross_entropy"],
+        ["--output-activation", "sigmoid"],
+        ["--dataset", "plane", "--loss", "cross_entropy"],
+    ],
+)
 def test_a_failed_run_leaves_no_directory(tmp_path, capsys, argv):
     out = tmp_path / "bad"
     code, _, err = run(capsys, "train", *TINY, *argv, "--out", str(out))
@@ -229,8 +276,9 @@ def test_closed_stdout_is_quiet(tiny_model, tmp_path, command):
         ds = gn.datasets.load_digits()
         np.save(tmp_path / "x.npy", ds.X_test)
         argv.append(str(tmp_path / "x.npy"))
-    proc = subprocess.Popen([sys.executable, "-m", "glassnet", *argv],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "glassnet", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     proc.stdout.close()  # like `| head -0`: every write fails with EPIPE
     err = proc.stderr.read().decode()
     assert proc.wait() == 0, err
@@ -247,8 +295,20 @@ def tiny_model(tmp_path_factory):
 # ---------------------------------------------------------------- 7. confusion matrix
 def test_confusion_matrix_columns_fit_the_class_names(tmp_path, capsys):
     out = tmp_path / "r"
-    assert run(capsys, "train", "--dataset", str(WINE), "--target", "cultivar", *TINY,
-               "--out", str(out))[0] == 0
+    assert (
+        run(
+            capsys,
+            "train",
+            "--dataset",
+            str(WINE),
+            "--target",
+            "cultivar",
+            *TINY,
+            "--out",
+            str(out),
+        )[0]
+        == 0
+    )
     code, text, err = run(capsys, "evaluate", str(out / "model.glassnet"))
     assert code == 0, err
     lines = text.splitlines()
@@ -261,8 +321,15 @@ def test_confusion_matrix_with_long_names_uses_indices_and_a_legend():
 
     names = [f"a rather long class name {i}" for i in range(10)]
     cm = np.eye(10, dtype=np.int64) * 7
-    result = {"accuracy": 1.0, "macro_f1": 1.0, "precision": np.ones(10), "recall": np.ones(10),
-              "f1": np.ones(10), "support": np.full(10, 7), "confusion_matrix": cm}
+    result = {
+        "accuracy": 1.0,
+        "macro_f1": 1.0,
+        "precision": np.ones(10),
+        "recall": np.ones(10),
+        "f1": np.ones(10),
+        "support": np.full(10, 7),
+        "confusion_matrix": cm,
+    }
     text = report(result, names)
     lines = text.splitlines()
     i = next(k for k, x in enumerate(lines) if x.startswith("confusion matrix"))
@@ -275,8 +342,18 @@ def test_confusion_matrix_with_long_names_uses_indices_and_a_legend():
 def test_resume_on_another_data_set_names_the_checkpoints_data(tmp_path, capsys):
     out = tmp_path / "c"
     assert run(capsys, "train", *TINY, "--dataset", "circles", "--out", str(out))[0] == 0
-    code, _, err = run(capsys, "train", "--resume", str(out / "checkpoint.glassnet"),
-                       "--dataset", "digits", "--epochs", "4", "--verbose", "0")
+    code, _, err = run(
+        capsys,
+        "train",
+        "--resume",
+        str(out / "checkpoint.glassnet"),
+        "--dataset",
+        "digits",
+        "--epochs",
+        "4",
+        "--verbose",
+        "0",
+    )
     assert code == 2
     line = one_line_error(err, "'circles'", "2 features", "64")
     assert "Standardizer" not in line
@@ -352,8 +429,10 @@ def test_playground_sets_default_to_no_dropout(tmp_path, capsys):
         assert run(capsys, "train", *TINY, "--dataset", name, "--out", str(out))[0] == 0
         assert yaml.safe_load((out / "config.yaml").read_text())["dropout"] == rate
     out = tmp_path / "given"
-    assert run(capsys, "train", *TINY, "--dataset", "spiral", "--dropout", "0.1", "--out",
-               str(out))[0] == 0
+    assert (
+        run(capsys, "train", *TINY, "--dataset", "spiral", "--dropout", "0.1", "--out", str(out))[0]
+        == 0
+    )
     assert yaml.safe_load((out / "config.yaml").read_text())["dropout"] == 0.1
 
 
@@ -364,4 +443,3 @@ def test_train_help_states_dropout_default_and_run_time(capsys):
     assert "~1 s" not in text and "a few seconds" in text
     assert "0 for the 2-D sets" in text
     assert "--force" in text
-

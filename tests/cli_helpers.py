@@ -1,0 +1,27 @@
+"""Shared helpers for the command-line tests: run `glassnet.cli.main` and read its output."""
+
+from __future__ import annotations
+
+from glassnet.cli import main
+
+#: a tiny, fast `glassnet train` configuration
+TINY = ["--hidden", "8", "--epochs", "2", "--no-plots", "--verbose", "0"]
+
+
+def run(capsys, *argv):
+    """(exit code, stdout, stderr) of ``glassnet ARGV``."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def one_line_error(err: str, *words: str) -> str:
+    """Assert that stderr is one error line containing every word; return it."""
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "error:" in lines[0], err
+    for w in words:
+        assert w in lines[0], lines[0]
+    return lines[0]
