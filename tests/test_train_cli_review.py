@@ -443,3 +443,14 @@ def test_train_help_states_dropout_default_and_run_time(capsys):
     assert "~1 s" not in text and "a few seconds" in text
     assert "0 for the 2-D sets" in text
     assert "--force" in text
+
+
+def test_a_dataset_name_wins_over_a_directory_of_the_same_name(tmp_path, capsys, monkeypatch):
+    # `glassnet train --out spiral` then `glassnet evaluate spiral/model.glassnet
+    # --dataset spiral` must load the Playground set, not look for IDX files in ./spiral
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "train", "--dataset", "xor", *TINY, "--out", "xor")
+    assert code == 0, err
+    code, out, err = run(capsys, "evaluate", "xor/model.glassnet", "--dataset", "xor")
+    assert code == 0, err
+    assert "accuracy" in out

@@ -50,12 +50,13 @@ def load_data(cfg: Mapping[str, Any], option_flag: str = "--dataset-option") -> 
     """The Dataset named by a run configuration: a name, a .csv/.npz/.npy file or a
     directory of MNIST-layout IDX files. ``option_flag`` is the command-line flag named
     when a loader option is missing."""
-    from glassnet.datasets import load_dataset
+    from glassnet.datasets import list_datasets, load_dataset
 
     name, options = cfg["dataset"], dataset_options(cfg)
     try:
         path = Path(str(name)).expanduser()
-        if path.is_dir():
+        # a registered name wins over a directory of that name (e.g. a run directory 'spiral')
+        if name not in list_datasets() and path.is_dir():
             return _load_idx_directory(path, options)
         return load_dataset(name, **options)
     except ConfigError as exc:
