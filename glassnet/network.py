@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -84,7 +84,6 @@ class Pass:
     penalty: float = 0.0
     output_rule: str = ""
     loss_fn: Loss | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def clamped(self) -> int:
