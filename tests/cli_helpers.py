@@ -25,3 +25,34 @@ def one_line_error(err: str, *words: str) -> str:
     for w in words:
         assert w in lines[0], lines[0]
     return lines[0]
+
+
+def interrupt_after_first_epoch(monkeypatch) -> None:
+    """Make the next `glassnet train` receive Ctrl-C (SIGINT) right after its first epoch.
+
+    The run's CSVLogger writes the epoch first, then the signal arrives, as a user's would.
+    """
+    import signal
+
+    from glassnet.train.callbacks import CSVLogger
+
+    original = CSVLogger.on_epoch_end
+
+    def on_epoch_end(self, run_, epoch, logs):
+        original(self, run_, epoch, logs)
+        if epoch == 1:
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(CSVLogger, "on_epoch_end", on_epoch_end)
+
+
+#: the `glassnet plot` subcommands
+PICTURES = (
+    "network",
+    "curves",
+    "trajectories",
+    "gradient-flow",
+    "boundary",
+    "schedules",
+    "dropout",
+)

@@ -5,20 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_helpers import PICTURES
 from PIL import Image
 
 import glassnet as gn
 from glassnet.cli import main
-
-PICTURES = (
-    "network",
-    "curves",
-    "trajectories",
-    "gradient-flow",
-    "boundary",
-    "schedules",
-    "dropout",
-)
 
 EXERCISE = """\
 params: {w1: 0.5, w2: -1.0, b: 0.1, v: 2.0}

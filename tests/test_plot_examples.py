@@ -15,21 +15,13 @@ import shlex
 from pathlib import Path
 
 import pytest
+from cli_helpers import PICTURES
 from PIL import Image
 
 import glassnet as gn
 from glassnet.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-PICTURES = (
-    "network",
-    "curves",
-    "trajectories",
-    "gradient-flow",
-    "boundary",
-    "schedules",
-    "dropout",
-)
 
 
 def _help(*argv: str) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import csv
 import json
-import signal
 
 import numpy as np
 import pytest
-from cli_helpers import TINY, one_line_error, run
+from cli_helpers import TINY, interrupt_after_first_epoch, one_line_error, run
 
 import glassnet as gn
 from glassnet.cli import main
@@ -111,16 +110,7 @@ def test_resume_through_the_cli_is_bit_identical(tmp_path, capsys):
 
 
 def test_ctrl_c_saves_and_says_how_to_resume(tmp_path, capsys, monkeypatch):
-    from glassnet.train.callbacks import CSVLogger
-
-    original = CSVLogger.on_epoch_end
-
-    def interrupt_after_first_epoch(self, run_, epoch, logs):
-        original(self, run_, epoch, logs)
-        if epoch == 1:
-            signal.raise_signal(signal.SIGINT)
-
-    monkeypatch.setattr(CSVLogger, "on_epoch_end", interrupt_after_first_epoch)
+    interrupt_after_first_epoch(monkeypatch)
     out = tmp_path / "r"
     code, _, err = run(capsys, "train", *TINY, "--epochs", "3", "--out", str(out))
     assert code == 130
@@ -280,19 +270,10 @@ def test_fashion_mnist_loads_through_load_dataset():
 def test_resume_with_a_schedule_continues_it_bit_identically(tmp_path, capsys, monkeypatch):
     # a schedule given again would start over at the resumed step (fit's rule for a new
     # schedule); --resume keeps the saved one unless --schedule... is given
-    from glassnet.train.callbacks import CSVLogger
-
     flags = [*TINY, "--epochs", "3", "--schedule", "cosine"]
     full, part = tmp_path / "full", tmp_path / "part"
     assert run(capsys, "train", *flags, "--out", str(full))[0] == 0
-    original = CSVLogger.on_epoch_end
-
-    def interrupt_after_first_epoch(self, run_, epoch, logs):
-        original(self, run_, epoch, logs)
-        if epoch == 1:
-            signal.raise_signal(signal.SIGINT)
-
-    monkeypatch.setattr(CSVLogger, "on_epoch_end", interrupt_after_first_epoch)
+    interrupt_after_first_epoch(monkeypatch)
     assert run(capsys, "train", *flags, "--out", str(part))[0] == 130
     monkeypatch.undo()
     code, _, err = run(

@@ -6,14 +6,13 @@ silently, broken pipes are quiet, and the messages name what the user typed."""
 from __future__ import annotations
 
 import csv
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import TINY, one_line_error, run
+from cli_helpers import TINY, interrupt_after_first_epoch, one_line_error, run
 
 import glassnet as gn
 import glassnet.datasets
@@ -397,16 +396,7 @@ def test_predict_proba_on_a_regression_model_speaks_cli(tmp_path, capsys):
 
 
 def test_interrupt_message_says_interrupted_once(tmp_path, capsys, monkeypatch):
-    from glassnet.train.callbacks import CSVLogger
-
-    original = CSVLogger.on_epoch_end
-
-    def interrupt_after_first_epoch(self, run_, epoch, logs):
-        original(self, run_, epoch, logs)
-        if epoch == 1:
-            signal.raise_signal(signal.SIGINT)
-
-    monkeypatch.setattr(CSVLogger, "on_epoch_end", interrupt_after_first_epoch)
+    interrupt_after_first_epoch(monkeypatch)
     code, _, err = run(capsys, "train", *TINY, "--epochs", "3", "--out", str(tmp_path / "r"))
     assert code == 130
     assert err.count("interrupted") == 1, err
