@@ -371,11 +371,11 @@ class Network:
                     grad_a = grad_a * layer.dropout.eval_factor()
                 rec.grad_a = grad_a
                 rec.delta = layer.activation.vjp(rec.z, rec.a, grad_a)
-            np.matmul(rec.delta.T, rec.a_prev, out=layer.grad_W)
-            layer.grad_W *= scale
+            # the reduction's factor goes on δ (samples × units), not on ∂C/∂W (units × inputs)
+            delta_scaled = rec.delta if scale == 1.0 else rec.delta * scale
+            np.matmul(delta_scaled.T, rec.a_prev, out=layer.grad_W)
             if layer.b is not None:
-                np.sum(rec.delta, axis=0, out=layer.grad_b)
-                layer.grad_b *= scale
+                np.sum(delta_scaled, axis=0, out=layer.grad_b)
             rec.grad_W, rec.grad_b = layer.grad_W, layer.grad_b
             if i > 0:  # ∂C_s/∂a^{l−1} = δ^l W^l, the next layer down's upstream gradient
                 rec.grad_a_prev = p.layers[i - 1].grad_out = rec.delta @ layer.W
