@@ -13,7 +13,6 @@ regression value (shaded with a diverging map, no boundary line).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -434,21 +433,16 @@ def train_boundary_demo(
     divided by 6 (the Playground's square [-6, 6]² becomes [-1, 1]²) before training, and
     the recorder's grid is in those units (``data`` keeps the original coordinates).
     """
-    import glassnet as gn
     from glassnet.datasets import load_dataset
+    from glassnet.train.tasks import default_loss, mlp
 
     check_playground("decision boundary", dataset)
     data = load_dataset(dataset, n_samples=n_samples, noise=noise, seed=seed)
     X = data.X_train / 6.0
-    sizes = [2, *hidden]
-    layers = [gn.Dense(a, b, activation) for a, b in itertools.pairwise(sizes)]
-    if data.task == "regression":
-        layers.append(gn.Dense(sizes[-1], 1, "identity"))
-        loss = "squared_error"
-    else:
-        layers.append(gn.Dense(sizes[-1], data.n_classes, "softmax"))
-        loss = "cross_entropy"
-    net = gn.Network(layers, dtype="float64", seed=seed)
+    net = mlp(
+        2, hidden, data.n_outputs, data.task, activation=activation, dtype="float64", seed=seed
+    )
+    loss = default_loss(net)
     rec = DecisionBoundaryRecorder(
         np.vstack([X, data.X_test / 6.0]), resolution=resolution, every=every
     )

@@ -326,21 +326,26 @@ def gradient_flow_experiment(
     The default compares 8 sigmoid layers with 8 ReLU layers on the circles set with plain
     SGD: the sigmoid network's gradients shrink layer by layer towards the input.
     """
-    import glassnet as gn
     from glassnet.datasets import Standardizer, load_dataset
     from glassnet.plot.decision_boundary import check_playground
+    from glassnet.train.tasks import mlp
 
     check_playground("gradient flow", dataset)
     data = load_dataset(dataset, n_samples=n_samples, seed=seed)
     scaler = Standardizer().fit(data.X_train)
     X = scaler.transform(data.X_train)
-    n_out = data.n_classes or 1
+    n_out = data.n_outputs
     out = {}
     for act in activations:
-        layers = [gn.Dense(X.shape[1], width, act)]
-        layers += [gn.Dense(width, width, act) for _ in range(depth - 1)]
-        layers.append(gn.Dense(width, n_out, "softmax" if n_out > 1 else "identity"))
-        net = gn.Network(layers, dtype="float64", seed=seed)
+        net = mlp(
+            X.shape[1],
+            [width] * depth,
+            n_out,
+            data.task,
+            activation=act,
+            dtype="float64",
+            seed=seed,
+        )
         rec = GradientFlowRecorder(label=f"{act} × {depth} hidden")
         net.fit(
             X,

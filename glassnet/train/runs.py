@@ -15,7 +15,6 @@ existing non-empty directory is only replaced with ``force``.
 from __future__ import annotations
 
 import functools
-import itertools
 import os
 import re
 import sys
@@ -141,15 +140,11 @@ def loss_convention(loss: Any, n_outputs: int, regularization: Any = None) -> st
 # ---------------------------------------------------------------------- network
 def build_network(cfg: Mapping[str, Any], ds: Any) -> Any:
     """The MLP of a configuration: n_in → hidden… → n_out."""
-    from glassnet import Dense, Network
+    from glassnet.train.tasks import mlp
 
-    sizes = [ds.n_features, *cfg["hidden"]]
-    layers = [Dense(a, b, activation=cfg["activation"], dropout=cfg["dropout"] or None)
-              for a, b in itertools.pairwise(sizes)]
-    out_act = cfg["output_activation"] or (
-        "softmax" if ds.task == "classification" else "identity")
-    layers.append(Dense(sizes[-1], ds.n_outputs, activation=out_act))
-    return Network(layers, dtype=cfg["dtype"], seed=cfg["seed"])
+    return mlp(ds.n_features, cfg["hidden"], ds.n_outputs, ds.task,
+               activation=cfg["activation"], output_activation=cfg["output_activation"],
+               dropout=cfg["dropout"], dtype=cfg["dtype"], seed=cfg["seed"])
 
 
 def describe(cfg: Mapping[str, Any], net: Any) -> str:

@@ -11,6 +11,8 @@ Tasks, decided by the loss and the output layer (or given explicitly):
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,33 @@ TASKS = ("classification", "binary", "multilabel", "regression")
 def output_activation(net: Any) -> str:
     """Name of the output layer's activation."""
     return net.layers[-1].activation.name
+
+
+def mlp(
+    n_in: int,
+    hidden: Sequence[int],
+    n_out: int,
+    task: str,
+    *,
+    activation: Any = "relu",
+    output_activation: Any = None,
+    dropout: float | None = None,
+    dtype: Any = "float32",
+    seed: int | None = 0,
+) -> Any:
+    """An MLP n_in → hidden… → n_out whose output layer suits the task: softmax for
+    classification, identity for regression (unless ``output_activation`` is given).
+    Train it with :func:`default_loss` of the result (cross-entropy / squared error)."""
+    from glassnet import Dense, Network
+
+    sizes = [n_in, *hidden]
+    layers = [
+        Dense(a, b, activation=activation, dropout=dropout or None)
+        for a, b in itertools.pairwise(sizes)
+    ]
+    out = output_activation or ("softmax" if task == "classification" else "identity")
+    layers.append(Dense(sizes[-1], n_out, activation=out))
+    return Network(layers, dtype=dtype, seed=seed)
 
 
 def default_loss(net: Any) -> Loss:
