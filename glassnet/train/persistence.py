@@ -29,16 +29,14 @@ import contextlib
 import hashlib
 import json
 import os
-import struct
 import tempfile
-import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from glassnet.errors import CheckpointError
+from glassnet.errors import CheckpointError, GlassnetError
+from glassnet.train.archive import DEFAULT_LIMITS, ArchiveLimits, check_json_depth, read_npz
 
 FORMAT = "glassnet-model"
 FORMAT_VERSION = 1
@@ -52,9 +50,6 @@ CONVENTIONS = {
     "loss": "reduction over samples per the loss config; squared error and BCE summed over "
             "output units",
 }
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, KeyError,
-                struct.error, UnicodeDecodeError, NotImplementedError, IndexError)
-
 
 # ---------------------------------------------------------------------- JSON + arrays
 def split_arrays(obj: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
@@ -79,7 +74,7 @@ def join_arrays(obj: Any, arrays: dict[str, np.ndarray], used: set[str]) -> Any:
     if isinstance(obj, dict):
         if set(obj) == {"__array__"}:
             name = obj["__array__"]
-            if name not in arrays:
+            if not isinstance(name, str) or name not in arrays:
                 raise CheckpointError(f"the metadata refers to a missing array {name!r}")
             used.add(name)
             return arrays[name]
@@ -159,8 +154,11 @@ def _file_mode(path: Path) -> int:
 
 
 # ---------------------------------------------------------------------- load
-def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """``(metadata, arrays)`` of a model file, with every array checked against the metadata."""
+def read_model_file(
+    path: str | os.PathLike[str], limits: ArchiveLimits = DEFAULT_LIMITS
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """``(metadata, arrays)`` of a model file, with every array checked against the metadata
+    and every size against ``limits`` before it is read."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such model file.")
@@ -170,32 +168,21 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[
         kind = ("an empty file" if not head else "a Python pickle, which glassnet never loads"
                 if head[:1] == b"\x80" else "not an .npz archive")
         raise CheckpointError(f"{path}: not a glassnet model file ({kind}).")
-    arrays: dict[str, np.ndarray] = {}
+    arrays = read_npz(path, limits)
+    if META not in arrays:
+        names = list(arrays)
+        shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
+        raise CheckpointError(f"{path}: not a glassnet model file (an .npz archive "
+                              f"without glassnet metadata; it holds {shown or 'nothing'}).")
+    blob = arrays.pop(META)
+    if blob.dtype != np.uint8 or blob.ndim != 1:
+        raise CheckpointError(f"{path}: corrupted metadata (entry {META!r} must be a 1-D uint8 "
+                              f"array of JSON text, not {blob.dtype} of shape {blob.shape}).")
+    text = blob.tobytes()
+    check_json_depth(path, text, limits.max_metadata_depth)
     try:
-        with np.load(path, allow_pickle=False) as z:
-            names = list(z.files)
-            if META not in names:
-                shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
-                raise CheckpointError(f"{path}: not a glassnet model file (an .npz archive "
-                                      f"without glassnet metadata; it holds {shown or 'nothing'}).")
-            for name in names:
-                try:
-                    arrays[name] = z[name]
-                except ValueError as exc:
-                    if "pickle" in str(exc).lower() or "object arrays" in str(exc).lower():
-                        raise CheckpointError(
-                            f"{path}: entry {name!r} holds pickled Python objects; glassnet "
-                            "never loads pickles (they can run code). Refusing the file."
-                        ) from None
-                    raise
-    except CheckpointError:
-        raise
-    except _READ_ERRORS as exc:
-        raise CheckpointError(f"{path}: the model file is truncated or corrupted "
-                              f"({type(exc).__name__}: {exc}).") from None
-    try:
-        meta = json.loads(arrays.pop(META).tobytes().decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
+        meta = json.loads(text.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise CheckpointError(f"{path}: corrupted metadata ({exc}).") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a glassnet model file (format "
@@ -224,21 +211,33 @@ def _check_arrays(path: Path, listed: Any, arrays: dict[str, np.ndarray]) -> Non
             raise CheckpointError(f"{path}: entry {name!r} has unsupported dtype {a.dtype}.")
 
 
-def load(path: str | os.PathLike[str]) -> Any:
+def load(
+    path: str | os.PathLike[str],
+    *,
+    max_params: int = DEFAULT_LIMITS.max_params,
+    max_array_bytes: int = DEFAULT_LIMITS.max_array_bytes,
+) -> Any:
     """Read a model file and return a new Network with its parameters, generator state and
     training run (``net.training_state``: optimizer state, counters, history), so that
-    ``net.fit(...)`` continues exactly where the saved run stopped."""
-    from glassnet.errors import GlassnetError
+    ``net.fit(...)`` continues exactly where the saved run stopped.
+
+    Sizes are checked before anything is allocated: at most ``max_params`` parameters
+    (default 10^8) and ``max_array_bytes`` per stored array (default 1 GiB); raise them for a
+    real large model."""
     from glassnet.network import Network
     from glassnet.train.codec import decode_rng, decode_run
 
     path = Path(path)
-    meta, arrays = read_model_file(path)
+    limits = ArchiveLimits(max_params=max_params, max_array_bytes=max_array_bytes,
+                           max_total_bytes=max(DEFAULT_LIMITS.max_total_bytes,
+                                               4 * max_array_bytes))
+    meta, arrays = read_model_file(path, limits)
+    params = arrays.get("params")
+    _check_declared_size(path, meta.get("network"), params, max_params)
     try:
         net = Network.from_config(meta["network"])
-    except (GlassnetError, KeyError, TypeError, ValueError) as exc:
+    except (GlassnetError, KeyError, TypeError, ValueError, OverflowError) as exc:
         raise CheckpointError(f"{path}: invalid architecture in the model file ({exc}).") from None
-    params = arrays.get("params")
     layout = [[s.name, list(s.shape), s.start, s.stop] for s in net.layout]
     if meta.get("dtype") != net.dtype.name or meta.get("layout") != layout:
         raise CheckpointError(f"{path}: the parameter layout or dtype does not match the "
@@ -249,10 +248,19 @@ def load(path: str | os.PathLike[str]) -> Any:
     if not np.all(np.isfinite(params)):
         raise CheckpointError(f"{path}: the parameters contain NaN or inf.")
     used = {"params"}
-    rng = decode_rng(path, join_arrays(meta.get("rng"), arrays, used))
-    run = None
-    if meta.get("training") is not None:
-        run = decode_run(path, net, join_arrays(meta["training"], arrays, used))
+    try:
+        rng = decode_rng(path, join_arrays(meta.get("rng"), arrays, used))
+        run = None
+        if meta.get("training") is not None:
+            run = decode_run(path, net, join_arrays(meta["training"], arrays, used))
+    except CheckpointError as exc:
+        message = str(exc)
+        raise CheckpointError(message if message.startswith(str(path))
+                              else f"{path}: {message}.") from None
+    except (GlassnetError, KeyError, TypeError, ValueError, OverflowError, AttributeError,
+            IndexError) as exc:
+        raise CheckpointError(f"{path}: invalid training record in the model file "
+                              f"({type(exc).__name__}: {exc}).") from None
     unused = sorted(set(arrays) - used)
     if unused:
         raise CheckpointError(f"{path}: unexpected entries {unused}.")
@@ -261,3 +269,28 @@ def load(path: str | os.PathLike[str]) -> Any:
     net.rng = rng
     net.training_state = run
     return net
+
+
+def _check_declared_size(path: Path, network: Any, params: Any, max_params: int) -> None:
+    """The architecture's parameter count, from its layer sizes, within ``max_params`` and
+    equal to the stored array's — checked before the network (and its buffers) is built."""
+    layers = network.get("layers") if isinstance(network, dict) else None
+    if not isinstance(layers, list) or not layers:
+        raise CheckpointError(f"{path}: invalid architecture in the model file (no layer list).")
+    total = 0
+    for index, layer in enumerate(layers, start=1):
+        sizes = [layer.get(key) if isinstance(layer, dict) else None for key in ("n_in", "n_out")]
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in sizes):
+            raise CheckpointError(f"{path}: layer {index} of the model file needs positive "
+                                  f"integer n_in and n_out (got {sizes}).")
+        n_in, n_out = sizes
+        total += n_in * n_out + n_out
+        if total > max_params:
+            raise CheckpointError(
+                f"{path}: the architecture declares more than {max_params:,} parameters "
+                f"(layer {index}: {n_in:,} -> {n_out:,}); pass a larger max_params to "
+                "glassnet.load for a real large model.")
+    stored = params.size if isinstance(params, np.ndarray) else None
+    if stored is not None and stored > total:
+        raise CheckpointError(f"{path}: 'params' holds {stored:,} values, the architecture "
+                              f"declares at most {total:,}.")

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the Debian packages the test suite uses, if any is missing:
+#   dataset-fashion-mnist  the one test that reads the real Fashion-MNIST files
+#   texlive-latex-base     pdflatex, to compile the LaTeX worked solutions
+# Called by `make test` so that the README's test command is green on a bare machine; a
+# machine that already has them does nothing (no network, no root needed).
+set -euo pipefail
+
+need=()
+[ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
+command -v pdflatex >/dev/null 2>&1 || need+=(texlive-latex-base)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "make test: missing ${need[*]} and no apt-get here; install them by hand" >&2
+  exit 1
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "make test: installing Debian packages: ${need[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
