@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite uses, if any is missing:
 #   dataset-fashion-mnist  the one test that reads the real Fashion-MNIST files
-#   texlive-latex-base     pdflatex, to compile the LaTeX worked solutions
+#   texlive-latex-base     pdflatex, to compile the LaTeX worked solutions and homework sheets
+#   chromium               the headless browser the playground's tests drive with Playwright
+#   fonts-dejavu-core      fonts for that browser's screenshots
+#   postgresql             the shared study storage of the distributed sweep test
 # Called by `make test` so that the README's test command is green on a bare machine; a
 # machine that already has them does nothing (no network, no root needed).
 set -euo pipefail
@@ -9,6 +12,9 @@ set -euo pipefail
 need=()
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
 command -v pdflatex >/dev/null 2>&1 || need+=(texlive-latex-base)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -14,7 +14,9 @@ import sys
 from collections.abc import Sequence
 
 #: subcommand modules, in the order ``--help`` lists them
-SUBCOMMAND_MODULES = ("train", "evaluate", "predict", "explain", "plot")
+SUBCOMMAND_MODULES = (
+    "train", "evaluate", "predict", "explain", "plot", "practice", "homework", "playground", "sweep"
+)
 
 
 def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
