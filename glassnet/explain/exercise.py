@@ -20,6 +20,7 @@ import numpy as np
 
 from glassnet.activations import Activation
 from glassnet.errors import ExerciseError, GlassnetError
+from glassnet.explain import limits
 from glassnet.explain import spec as chk
 from glassnet.explain.network_spec import NetworkSpec, build_network, name_parameters, parse_network
 from glassnet.explain.sections import parse_data, parse_loss, parse_masks, parse_train
@@ -106,6 +107,8 @@ class Exercise:
                 schedule(k)
         except GlassnetError as exc:
             chk.relay("train.schedule", exc)
+        except (TypeError, OverflowError, ValueError, ZeroDivisionError) as exc:
+            chk.fail("train.schedule", f"invalid schedule options ({exc}).")
         return schedule
 
 
@@ -152,6 +155,7 @@ def _parse(raw: dict[str, Any], origin: str) -> Exercise:
     x, t = parse_data(raw["data"], net, loss)
     masks = parse_masks(net_spec, net, x.shape[0])
     optimizer, schedule, steps = parse_train(train)
+    limits.check_work("train.steps", net.params.size, steps)
     ex = Exercise(
         origin,
         raw,
@@ -206,6 +210,8 @@ def _optimizer_only(raw, origin, title, description, params, train) -> Exercise:
     rows = chk.as_list("train.gradients", train["gradients"])
     if not rows:
         chk.fail("train.gradients", "expected one list of gradients per step.")
+    limits.check_count("train.gradients", len(rows), limits.MAX_STEPS, "steps")
+    limits.check_work("train.gradients", len(names), len(rows))
     grads = []
     for s, row in enumerate(rows):
         path = f"train.gradients[{s}]"

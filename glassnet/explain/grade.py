@@ -327,6 +327,14 @@ def _as_number(x: Any) -> Any:
     return x
 
 
+def _finite(x: Any) -> bool:
+    """A finite number that a float can hold (a 400-digit integer cannot)."""
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:
+        return False
+
+
 def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
@@ -345,7 +353,7 @@ def _numbers(key: str, value: Any, origin: str) -> tuple[list[float], list[str],
         for name in ("tol", "rtol"):
             if name in value:
                 t = _as_number(value[name])
-                if not _is_number(t) or not math.isfinite(t) or t < 0:
+                if not _is_number(t) or not _finite(t) or t < 0:
                     raise ExerciseError(
                         f"{origin}: {key}.{name}: expected a number ≥ 0; got "
                         f"{_written(t) if _is_number(t) else describe(t)}."
@@ -358,10 +366,10 @@ def _numbers(key: str, value: Any, origin: str) -> tuple[list[float], list[str],
         raise ExerciseError(
             f"{origin}: {key}: expected a number or a list of numbers; got {describe(value)}."
         )
-    if not all(math.isfinite(x) for x in flat):
+    if not all(_finite(x) for x in flat):
         raise ExerciseError(
-            f"{origin}: {key}: expected a finite number; got "
-            f"{', '.join(_written(x) for x in flat)}."
+            f"{origin}: {key}: expected a finite number of ordinary size; got "
+            f"{', '.join(_written(x) if _finite(x) else describe(x) for x in flat)}."
         )
     given = [float(x) for x in flat]
     written = [_written(x) for x in flat]

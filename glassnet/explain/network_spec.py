@@ -19,6 +19,7 @@ import numpy as np
 from glassnet.activations import Activation, get_activation
 from glassnet.dropout import Dropout
 from glassnet.errors import GlassnetError
+from glassnet.explain import limits
 from glassnet.explain import spec as chk
 from glassnet.layers import Dense
 from glassnet.network import Network
@@ -52,11 +53,14 @@ class NetworkSpec:
 def _unit_names(path: str, value: Any, default: list[str] | None) -> list[str] | int:
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 1:
-            chk.fail(path, f"expected a positive number of units or a list of names; got {value}.")
+            chk.fail(path, f"expected a positive number of units or a list of names; got "
+                           f"{chk.describe(value)}.")
+        limits.check_count(path, value, limits.MAX_UNITS, "units")
         return value
     names = chk.as_list(path, value)
     if not names:
         chk.fail(path, "expected at least one unit.")
+    limits.check_count(path, len(names), limits.MAX_UNITS, "units")
     return [chk.as_name(f"{path}[{i}]", n) for i, n in enumerate(names)]
 
 
@@ -161,6 +165,8 @@ def parse_network(path: str, value: Any, params: Mapping[str, float]) -> Network
     raw_layers = chk.as_list(f"{path}.layers", net["layers"])
     if not raw_layers:
         chk.fail(f"{path}.layers", "expected at least one layer.")
+    limits.check_count(f"{path}.layers", len(raw_layers), limits.MAX_LAYERS, "layers")
+    n_parameters = 0
     n_hidden = len(raw_layers) - 1
     layers: list[LayerSpec] = []
     seen: dict[str, str] = {}
@@ -177,6 +183,9 @@ def parse_network(path: str, value: Any, params: Mapping[str, float]) -> Network
             units = _default_names(prefix, units)
             if prefix.endswith("_") and len(units) == 1:
                 units = [prefix[:-1]]
+        n_parameters += (n_prev + 1) * len(units)
+        limits.check_count(f"{lp}.units", n_parameters, limits.MAX_PARAMETERS,
+                           "parameters (this layer and those before it)")
         for j, u in enumerate(units):
             _new_unit_name(f"{lp}.units[{j}]", u, seen, params)
         act_name, act_opts = chk.spec_with_name(

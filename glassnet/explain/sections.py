@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.errors import ExerciseError, GlassnetError
+from glassnet.explain import limits
 from glassnet.explain import spec as chk
 from glassnet.explain.network_spec import NetworkSpec
 from glassnet.losses import Loss, get_loss
@@ -59,6 +60,7 @@ def parse_data(value: Any, net: Network, loss: Loss) -> tuple[np.ndarray, np.nda
     samples = [value] if isinstance(value, Mapping) else chk.as_list("data", value)
     if not samples:
         chk.fail("data", "expected at least one sample {x: ..., t: ...}.")
+    limits.check_count("data", len(samples), limits.MAX_SAMPLES, "samples")
     xs, ts, kinds = [], [], set()
     for s, sample in enumerate(samples):
         path = "data" if isinstance(value, Mapping) else f"data[{s}]"
@@ -152,5 +154,5 @@ def parse_train(train: dict | None) -> tuple[dict | None, dict | None, int]:
     if train.get("schedule") is not None:
         sname, sopts = chk.spec_with_name("train.schedule", train["schedule"])
         schedule = {"name": sname, **sopts}
-    steps = chk.as_int("train.steps", train.get("steps", 1), low=1)
+    steps = chk.as_int("train.steps", train.get("steps", 1), low=1, high=limits.MAX_STEPS)
     return optimizer, schedule, steps

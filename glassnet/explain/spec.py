@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from glassnet.errors import ExerciseError, GlassnetError
+from glassnet.explain import limits
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -48,6 +49,8 @@ def describe(value: Any) -> str:
         return f"a list of {plural(len(value), 'entry')}"
     if value is None:
         return "nothing (null)"
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -60,13 +63,19 @@ class _Loader:
     def make() -> type:
         import yaml
 
-        class Loader(yaml.SafeLoader):
+        class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # C parser: 4x faster
             pass
 
         def construct_mapping(loader: Any, node: Any, deep: bool = False) -> dict:
             seen: dict[Any, Any] = {}
             for key_node, _ in node.value:
                 key = loader.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    mark = key_node.start_mark
+                    raise ExerciseError(
+                        f"line {mark.line + 1}: a key must be a name or a number; got "
+                        f"{describe(key)}."
+                    )
                 if key in seen:
                     mark = key_node.start_mark
                     raise ExerciseError(
@@ -83,15 +92,28 @@ def parse_text(text: str, origin: str, loader: type | None = None) -> Any:
     """Parse YAML (which includes JSON) text; errors are one line naming the line."""
     import yaml
 
+    check_size(origin, text)
     try:
-        return yaml.load(text, Loader=loader or _Loader.make())
+        data = yaml.load(text, Loader=loader or _Loader.make())
     except ExerciseError as exc:
         raise ExerciseError(f"{origin}: {exc}") from None
+    except RecursionError:
+        limits.raise_depth(origin)
+    except ValueError as exc:  # e.g. an integer literal of thousands of digits
+        raise ExerciseError(f"{origin}: not valid YAML: {str(exc).splitlines()[0]}.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ExerciseError(f"{origin}: not valid YAML{where}: {problem}.") from None
+    limits.check_depth(origin, data)
+    return data
+
+
+def check_size(origin: str, text: str) -> None:
+    if len(text) > limits.MAX_TEXT_BYTES:
+        raise ExerciseError(f"{origin}: the file holds {len(text):,} characters, above the "
+                            f"limit of {limits.MAX_TEXT_BYTES:,}.")
 
 
 def read_source(source: Any, what: str = "exercise") -> tuple[dict, str]:
@@ -101,6 +123,7 @@ def read_source(source: Any, what: str = "exercise") -> tuple[dict, str]:
     is a path; any other string is parsed as YAML/JSON text.
     """
     if isinstance(source, Mapping):
+        limits.check_depth(f"<{what} dict>", dict(source))
         return dict(source), f"<{what} dict>"
     if isinstance(source, (str, os.PathLike)):
         text = os.fspath(source)
@@ -118,8 +141,12 @@ def read_source(source: Any, what: str = "exercise") -> tuple[dict, str]:
             except (OSError, UnicodeDecodeError) as exc:
                 raise ExerciseError(f"{text}: cannot read the file ({exc}).") from None
             if path.suffix.lower() == ".json":
+                check_size(text, content)
                 try:
                     data = json.loads(content)
+                    limits.check_depth(text, data)
+                except RecursionError:
+                    limits.raise_depth(text)
                 except json.JSONDecodeError as exc:
                     raise ExerciseError(
                         f"{text}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
@@ -176,6 +203,8 @@ def as_number(path: str, value: Any) -> float:
             fail(path, f"expected a number; got {value!r}.")
     if not isinstance(value, (int, float)):
         fail(path, f"expected a number; got {describe(value)}.")
+    if isinstance(value, int) and abs(value) > 1e300:
+        fail(path, f"{describe(value)} is too large for a number.")
     if not math.isfinite(value):
         fail(path, f"expected a finite number; got {value!r}.")
     return float(value)
@@ -195,9 +224,11 @@ def is_number(value: Any) -> bool:
     return False
 
 
-def as_int(path: str, value: Any, low: int = 0) -> int:
+def as_int(path: str, value: Any, low: int = 0, high: int = limits.MAX_INTEGER) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         fail(path, f"expected an integer ≥ {low}; got {describe(value)}.")
+    if value > high:
+        fail(path, f"{describe(value)} is above the limit of {high:,}.")
     return int(value)
 
 
