@@ -236,7 +236,8 @@ def load(
     _check_declared_size(path, meta.get("network"), params, max_params)
     try:
         net = Network.from_config(meta["network"])
-    except (GlassnetError, KeyError, TypeError, ValueError, OverflowError) as exc:
+    except (GlassnetError, KeyError, TypeError, ValueError, OverflowError, AttributeError,
+            IndexError) as exc:
         raise CheckpointError(f"{path}: invalid architecture in the model file ({exc}).") from None
     layout = [[s.name, list(s.shape), s.start, s.stop] for s in net.layout]
     if meta.get("dtype") != net.dtype.name or meta.get("layout") != layout:
@@ -277,6 +278,9 @@ def _check_declared_size(path: Path, network: Any, params: Any, max_params: int)
     layers = network.get("layers") if isinstance(network, dict) else None
     if not isinstance(layers, list) or not layers:
         raise CheckpointError(f"{path}: invalid architecture in the model file (no layer list).")
+    if network.get("dtype") not in ("float32", "float64"):
+        raise CheckpointError(f"{path}: invalid architecture in the model file (dtype "
+                              f"{network.get('dtype')!r}; expected 'float32' or 'float64').")
     total = 0
     for index, layer in enumerate(layers, start=1):
         sizes = [layer.get(key) if isinstance(layer, dict) else None for key in ("n_in", "n_out")]
