@@ -46,7 +46,12 @@ def check_number(
         raise ConfigError(f"{where}: {what} must be {kind}; got {value!r}.")
     if integer and not float(value).is_integer():
         raise ConfigError(f"{where}: {what} must be an integer; got {value!r}.")
-    if not np.isfinite(value):
+    try:
+        finite = bool(np.isfinite(float(value)))
+    except OverflowError:  # a Python integer beyond float's range
+        raise ConfigError(f"{where}: {what} is too large (an integer of about "
+                          f"{int(int(value).bit_length() * 0.30103) + 1} digits).") from None
+    if not finite:
         raise ConfigError(f"{where}: {what} must be finite; got {value!r}.")
     bad = (low is not None and (value < low or (low_open and value == low))) or (
         high is not None and (value > high or (high_open and value == high))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import resource
 import zipfile
 from pathlib import Path
@@ -28,7 +29,9 @@ from glassnet.errors import GlassnetError
 from glassnet.explain import explain
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples" / "exercises").glob("*.yaml"))
-FUZZ = settings(max_examples=300, deadline=None, derandomize=True,
+#: GLASSNET_FUZZ_EXAMPLES=5000 for a long search; the suite runs a fixed, derandomised 300
+FUZZ = settings(max_examples=int(os.environ.get("GLASSNET_FUZZ_EXAMPLES", "300")),
+                deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 RSS_BOUND_MIB = 400
 

@@ -225,8 +225,10 @@ def _loader() -> type:
 
 
 def _key(key: Any) -> str:
-    """A mapping key as written (``1`` stays ``1``, not ``1.0``)."""
-    return key.text if isinstance(key, StudentNumber) else str(key)
+    """A mapping key as written (``1`` stays ``1``, not ``1.0``); a key with control
+    characters is shown quoted, so that every message stays on one line."""
+    text = key.text if isinstance(key, StudentNumber) else str(key)
+    return text if text.isprintable() else repr(text)
 
 
 def read_answers(source: Any) -> tuple[dict[str, Any], str]:

@@ -41,10 +41,19 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {many}"
 
 
+def shown(key: Any) -> str:
+    """A key for a message: as written if printable and short, else quoted and cut."""
+    text = str(key) if not isinstance(key, int) or key.bit_length() <= 64 else describe(key)
+    text = text if text.isprintable() else repr(text)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def describe(value: Any) -> str:
     """A short description of a value for messages (``a list of 3 entries``, ``'abc'``)."""
     if isinstance(value, Mapping):
-        return f"a mapping with keys {', '.join(map(str, value))}" if value else "an empty mapping"
+        if not value:
+            return "an empty mapping"
+        return f"a mapping with keys {', '.join(map(shown, value))}"
     if isinstance(value, (list, tuple)):
         return f"a list of {plural(len(value), 'entry')}"
     if value is None:
@@ -180,11 +189,11 @@ def check_keys(path: str, value: Mapping, allowed: Iterable[str], required: Iter
     allowed = list(allowed)
     for key in value:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
+            close = difflib.get_close_matches(str(key)[:100], allowed, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             where = f"{path}." if path else ""
             fail(
-                f"{where}{key}",
+                f"{where}{shown(key)}",
                 f"unknown key; expected one of {', '.join(allowed)}.{hint}",
             )
     for key in required:

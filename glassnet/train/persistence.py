@@ -196,9 +196,12 @@ def read_model_file(
 
 
 def _check_arrays(path: Path, listed: Any, arrays: dict[str, np.ndarray]) -> None:
-    if not isinstance(listed, dict) or set(listed) != set(arrays):
-        extra = sorted(set(arrays) - set(listed or {}))
-        missing = sorted(set(listed or {}) - set(arrays))
+    if not isinstance(listed, dict):
+        raise CheckpointError(f"{path}: corrupted metadata ('arrays' must be a mapping of entry "
+                              f"names; got {type(listed).__name__}).")
+    if set(listed) != set(arrays):
+        extra = sorted(set(arrays) - set(listed))
+        missing = sorted(set(listed) - set(arrays))
         raise CheckpointError(f"{path}: the archive's entries do not match its metadata "
                               f"(unexpected: {extra or 'none'}, missing: {missing or 'none'}).")
     for name, a in arrays.items():
