@@ -41,14 +41,19 @@ def peak_mib() -> float:
 
 
 def clean(call, *args) -> str:
-    """Run ``call``: a result or a one-line GlassnetError; anything else fails the case."""
+    """Run ``call``: a result or a one-line GlassnetError; anything else fails the case.
+    With GLASSNET_FUZZ_LOG=FILE, each outcome is appended to FILE (for the counts)."""
     with time_limit(10):
         try:
             call(*args)
-            return "ok"
+            outcome = "ok"
         except GlassnetError as exc:
             assert "\n" not in str(exc).strip(), str(exc)
-            return "error"
+            outcome = "error"
+    if os.environ.get("GLASSNET_FUZZ_LOG"):
+        with open(os.environ["GLASSNET_FUZZ_LOG"], "a", encoding="utf-8") as log:
+            log.write(f"{os.environ.get('PYTEST_CURRENT_TEST', '?').split(' ')[0]} {outcome}\n")
+    return outcome
 
 
 # ---------------------------------------------------------------------------- model files

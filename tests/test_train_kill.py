@@ -51,7 +51,6 @@ def test_sigkill_then_resume_gives_the_same_weights(tmp_path, uninterrupted, tri
     proc.communicate(timeout=60)
     assert not finished_first, "the run ended before the kill; give it more epochs"
     saved = gn.load(checkpoint)  # whatever moment the kill hit, the file is whole
-    print("killed after epoch", saved.training_state.epoch)
     assert 1 <= saved.training_state.epoch < 60
     resumed = train("--resume", str(checkpoint), "--epochs", "60", "--no-plots", "--verbose",
                     "0")
@@ -61,3 +60,16 @@ def test_sigkill_then_resume_gives_the_same_weights(tmp_path, uninterrupted, tri
     assert final.training_state is None or final.training_state.epoch == 60
     np.testing.assert_array_equal(final.params, uninterrupted)
     assert not [p for p in Path(out).iterdir() if p.name.startswith(".") and "tmp" in p.name]
+
+
+def test_a_save_removes_the_temporary_files_of_killed_writers_only(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = tmp_path / f".m.glassnet.{dead.pid}.abc123.tmp"
+    live = tmp_path / f".m.glassnet.{os.getppid()}.def456.tmp"  # a running process
+    other = tmp_path / f".other.glassnet.{dead.pid}.x.tmp"  # another file's
+    for path in (orphan, live, other):
+        path.write_bytes(b"partial")
+    gn.Network([gn.Dense(2, 1)], seed=0).save(tmp_path / "m.glassnet")
+    assert not orphan.exists() and live.exists() and other.exists()
+    assert gn.load(tmp_path / "m.glassnet").params.size == 3

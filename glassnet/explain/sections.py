@@ -77,7 +77,7 @@ def parse_data(value: Any, net: Network, loss: Loss) -> tuple[np.ndarray, np.nda
         index = loss.name == "cross_entropy" and not isinstance(t, list)
         kinds.add(index)
         if index:
-            if not (isinstance(t, int) and not isinstance(t, bool)):
+            if not (isinstance(t, int) and not isinstance(t, bool)) or not 0 <= t < net.n_outputs:
                 chk.fail(
                     f"{path}.t",
                     f"expected a class index 0..{net.n_outputs - 1} or a list of "
@@ -97,6 +97,8 @@ def parse_data(value: Any, net: Network, loss: Loss) -> tuple[np.ndarray, np.nda
             loss.prepare_targets([vals], 1, net.n_outputs, np.dtype(np.float64))
         except GlassnetError as exc:
             chk.relay(f"{path}.t", exc)
+        except (OverflowError, TypeError) as exc:
+            chk.fail(f"{path}.t", f"invalid target ({exc}).")
         ts.append(vals)
     if len(kinds) > 1:
         chk.fail("data", "give every target as a class index, or every target as probabilities.")

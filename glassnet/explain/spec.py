@@ -267,4 +267,7 @@ def spec_with_name(path: str, value: Any) -> tuple[str, dict]:
     name = spec.pop("name")
     if not isinstance(name, str):
         fail(f"{path}.name", f"expected a name; got {describe(name)}.")
+    for key in spec:
+        if not isinstance(key, str):
+            fail(f"{path}.{shown(key)}", "an option's name must be text.")
     return name, spec

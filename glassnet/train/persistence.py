@@ -120,7 +120,8 @@ def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
     where = path.parent if str(path.parent) else Path(".")
     if not where.is_dir():
         raise CheckpointError(f"{path}: cannot save: directory {where} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=where)
+    _remove_orphans(where, path.name)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=where)
     try:
         os.fchmod(fd, _file_mode(path))  # mkstemp makes 0600; give the usual permissions
         with os.fdopen(fd, "wb") as f:
@@ -141,6 +142,22 @@ def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _remove_orphans(where: Path, name: str) -> None:
+    """Delete temporary files of ``name`` left by a process killed while saving (the pid in
+    the name is no longer running); a live writer's file is left alone."""
+    for tmp in where.glob(f".{name}.*.tmp"):
+        pid = tmp.name[len(name) + 2:].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        except (PermissionError, OverflowError):
+            continue
 
 
 def _file_mode(path: Path) -> int:
