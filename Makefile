@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 .PHONY: train test lint bench clean
 
 $(BIN)/.glassnet-installed: pyproject.toml
+	PYTHON=$(PYTHON) bash tools/system-packages.sh --venv-only
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -18,7 +19,7 @@ train: $(BIN)/.glassnet-installed
 # one BLAS thread per pytest worker: two workers with two BLAS threads each on two cores
 # spin-wait against each other and run the suite several times slower
 test: $(BIN)/.glassnet-installed
-	bash tools/system-packages.sh
+	PYTHON=$(PYTHON) bash tools/system-packages.sh
 	$(BIN)/ruff check .
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 -q
 
