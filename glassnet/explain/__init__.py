@@ -31,10 +31,21 @@ from glassnet.explain.solution import Solution
 
 def explain(source: Any) -> Solution:
     """The worked solution of an exercise given as a file path, YAML/JSON text, or a dict."""
+    import numpy as np
+
+    from glassnet.errors import ExerciseError
     from glassnet.explain.trace import run
 
     exercise = source if isinstance(source, Exercise) else load_exercise(source)
-    return Solution(exercise, run(exercise))
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            trace = run(exercise)
+    except FloatingPointError as exc:
+        raise ExerciseError(
+            f"{exercise.origin}: the arithmetic leaves float64's range ({exc}); a worked "
+            "solution needs finite numbers: use smaller inputs, weights or learning rate."
+        ) from None
+    return Solution(exercise, trace)
 
 
 class _CallableModule(types.ModuleType):

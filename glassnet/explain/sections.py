@@ -128,7 +128,7 @@ def parse_masks(net_spec: NetworkSpec, net: Network, n: int) -> list[np.ndarray 
                 "mask",
                 np.float64,
             )
-        except (GlassnetError, ValueError, TypeError):
+        except (GlassnetError, ValueError, TypeError, OverflowError):
             got = repr(m) if len(repr(m)) <= 60 else chk.describe(m)
             chk.fail(
                 path,
