@@ -1,0 +1,69 @@
+"""``glassnet practice``: work a generated exercise step by step in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from glassnet.cli import one_line_errors
+
+    parser = subparsers.add_parser(
+        "practice",
+        help="practise a randomized backpropagation exercise, one quantity at a time",
+        description="Draw an exercise from a template and answer its quantities in order "
+        "(ŷ, loss, δ's, gradients, updated parameters); type 'reveal' for the worked solution.",
+    )
+    one_line_errors(parser)
+    parser.add_argument("template", nargs="?", default="scalar-chain", metavar="TEMPLATE")
+    parser.add_argument("--seed", type=int, default=None, help="seed (default: random)")
+    parser.add_argument("--answers", metavar="FILE", help="one answer per line (non-interactive)")
+    parser.add_argument("--attempts", type=int, default=3, help="tries per quantity (default 3)")
+    parser.set_defaults(handler=run)
+
+
+def _lines(path: str | None):
+    if path is None:
+        while True:
+            try:
+                yield input("> ")
+            except EOFError:
+                return
+    from glassnet.errors import GlassnetError
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(1 << 20)
+    except OSError as exc:
+        raise GlassnetError(f"{path}: cannot read the answers file ({exc}).") from None
+    yield from text.splitlines()
+
+
+def run(args: argparse.Namespace) -> int:
+    import secrets
+
+    from glassnet.homework import generate
+    from glassnet.homework.practice import Practice
+
+    seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
+    gen = generate(args.template, seed)
+    session = Practice(gen, args.attempts)
+    print(f"{gen.exercise['title']} (template {args.template}, seed {seed})")
+    print(gen.exercise["description"])
+    print("Answer each quantity (comma-separate vectors); 'reveal' shows the solution.")
+    lines = _lines(args.answers)
+    while not session.finished:
+        print(f"{session.current.label} = ?")
+        line = next(lines, None)
+        if line is None or line.strip().lower() == "reveal":
+            print(session.reveal(), end="")
+            break
+        fb = session.answer(line)
+        print(("✓ " if fb.correct else "✗ ") + fb.message)
+        for h in fb.hints:
+            print(f"  Hint: {h}")
+    points, total = session.score
+    print(f"Score: {points} of {total}.")
+    sys.stdout.flush()
+    return 0
