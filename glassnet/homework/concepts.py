@@ -59,7 +59,8 @@ def demo_lr_diverges() -> str:
         losses[lr] = [s["loss"] for s in sol.to_dict()["steps"]]
     show = lambda xs: ", ".join(f"{x:.3g}" for x in xs)  # noqa: E731
     return (f"ŷ = w·x, x = 1, t = 1, w = 0: losses over four steps are {show(losses[0.1])} "
-            f"with η = 0.1 and {show(losses[2.5])} with η = 2.5 (each step overshoots: w − 1 is multiplied by 1 − η·x² = −1.5).")
+            f"with η = 0.1 and {show(losses[2.5])} with η = 2.5 (each step overshoots: "
+            "w − 1 is multiplied by 1 − η·x² = −1.5).")
 
 
 def demo_ce_confident() -> str:
