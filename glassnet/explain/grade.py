@@ -32,7 +32,7 @@ import numpy as np
 
 from glassnet.errors import ExerciseError
 from glassnet.explain.document import Eq
-from glassnet.explain.mistakes import matching_hints
+from glassnet.explain.mistakes import Hint, matching_hints
 from glassnet.explain.numbers import number
 from glassnet.explain.paths import PathError, canonical, resolve, split_path
 from glassnet.explain.render_text import eq_text
@@ -455,7 +455,7 @@ def _update_lost(
     expected: list[float],
     tol: Tolerance,
     precision: int,
-) -> str | None:
+) -> Hint | None:
     """A hint when a parameter after a step is answered with (about) its value before it."""
     before = _before_step(data, full)
     if before is None or len(given) != 1:
@@ -470,11 +470,12 @@ def _update_lost(
     change = number(new - old, precision).text
     half = tol.halves[0] if tol.halves else None
     if half is not None and abs(new - old) < 2 * half:
-        return (
+        return Hint(
             f"{before}: step {k} changes it by {change}, which the decimals given do not "
-            "show; write enough decimals to show the update."
+            "show; write enough decimals to show the update.", "too few decimals"
         )
-    return f"{before}: the update of step {k} ({change}) seems not applied."
+    return Hint(f"{before}: the update of step {k} ({change}) seems not applied.",
+                "update not applied")
 
 
 def grade(solution: Any, answers: Any, precision: int = 4) -> Report:
@@ -504,7 +505,7 @@ def grade(solution: Any, answers: Any, precision: int = 4) -> Report:
             hints.append(lost)
         elif not ok:
             if _explains(tol, given, [-e for e in expected], expected):
-                hints.append("the sign is flipped.")
+                hints.append(Hint("the sign is flipped.", "sign flipped"))
 
             def matches(v: Any, given=given, tol=tol, expected=expected) -> bool:
                 vals = [float(x) for x in np.ravel(np.asarray(v, dtype=float))]

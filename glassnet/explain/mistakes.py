@@ -4,8 +4,10 @@ A hint is given when a student's number matches what the same exercise yields wi
 classic mistake built in (as closely as the right value would have to, and clearly better
 than the right value; see :func:`glassnet.explain.grade._explains`): the ½ factor of the
 squared error missing or doubled, the mean taken as a sum (or the reverse), σ(z) used for
-σ'(z) (tanh(z) for tanh'(z)), a square weight matrix transposed, or the update applied
-with the wrong sign. Nothing here recomputes a number: each variant is another engine run.
+σ'(z) (tanh(z) for tanh'(z)), a square weight matrix transposed, the update applied with the
+wrong sign, or a momentum buffer that averages where PyTorch's sums. Each hint names its
+mistake (:class:`Hint`) for class reports. Nothing here recomputes a number: each variant is
+another engine run.
 """
 
 from __future__ import annotations
@@ -22,7 +24,24 @@ from glassnet.errors import GlassnetError
 from glassnet.explain.exercise import Exercise, parse_exercise
 from glassnet.explain.trace import run
 
-Variant = tuple[str, Callable[[], dict[str, Any]]]
+Variant = tuple["Hint", Callable[[], dict[str, Any]]]
+
+
+class Hint(str):
+    """A hint sentence that also carries the short name of the classic mistake it spots
+    (``"forgot ½"``, ``"σ for σ'"``, …), which a class report counts."""
+
+    mistake: str
+
+    def __new__(cls, text: str, mistake: str) -> Hint:
+        hint = super().__new__(cls, text)
+        hint.mistake = mistake
+        return hint
+
+
+def mistake_of(hint: str) -> str:
+    """The short name of the mistake behind a hint (``"other"`` for a plain sentence)."""
+    return getattr(hint, "mistake", "other")
 
 
 def _respec(ex: Exercise, change: Callable[[dict], None]) -> Callable[[], dict[str, Any]]:
@@ -77,9 +96,11 @@ def variants(ex: Exercise) -> Iterator[Variant]:
             yield less, _respec(ex, _set_loss("factor", ex.loss.factor / 2))
         if ex.n_samples > 1:
             if ex.loss.reduction == "mean":
-                hint = "it matches a sum over the samples, but the loss averages them (mean)."
+                hint = Hint("it matches a sum over the samples, but the loss averages them "
+                            "(mean).", "missing minibatch average")
             else:
-                hint = "it matches an average over the samples, but the loss sums them (sum)."
+                hint = Hint("it matches an average over the samples, but the loss sums them "
+                            "(sum).", "average for a sum")
             other = "sum" if ex.loss.reduction == "mean" else "mean"
             yield hint, _respec(ex, _set_loss("reduction", other))
         acts = [layer.activation for layer in ex.network.layers]
@@ -91,20 +112,34 @@ def variants(ex: Exercise) -> Iterator[Variant]:
                 for a in acts
             ]
             yield (
-                "σ(z) seems to be used in place of σ'(z) = σ(z)(1 − σ(z)) (or tanh(z) in place "
-                "of tanh'(z) = 1 − tanh²(z)).",
+                Hint("σ(z) seems to be used in place of σ'(z) = σ(z)(1 − σ(z)) (or tanh(z) in "
+                     "place of tanh'(z) = 1 − tanh²(z)).", "σ instead of σ'"),
                 lambda: run(ex, activations=wrong),
             )
         for i, layer in enumerate(ex.net_spec.layers):
             if layer.weights is not None and len(layer.weights) == len(layer.weights[0]) > 1:
                 yield (
-                    f"it matches the solution with the weight matrix of layer {i + 1} transposed: "
-                    "W[j,k] connects unit k of the layer below to unit j of this layer.",
+                    Hint(f"it matches the solution with the weight matrix of layer {i + 1} "
+                         "transposed: W[j,k] connects unit k of the layer below to unit j of "
+                         "this layer.", "transposed W"),
                     _respec(ex, _transpose_layer(i)),
                 )
+    opt = ex.optimizer or {}
+    if opt.get("name") == "sgd" and opt.get("momentum") and not opt.get("dampening"):
+
+        def averaged(spec: dict) -> None:
+            spec["train"]["optimizer"]["dampening"] = spec["train"]["optimizer"]["momentum"]
+
+        yield (
+            Hint("the momentum buffer seems to average, buf ← μ·buf + (1 − μ)·g (the form of "
+                 "Adam's m); PyTorch's SGD momentum adds the whole gradient: buf ← μ·buf + g.",
+                 "(1 − μ) in the momentum buffer"),
+            _respec(ex, averaged),
+        )
     if ex.optimizer is not None:
         yield (
-            "the update seems to go uphill: a step subtracts, θ ← θ − η·(…), it does not add.",
+            Hint("the update seems to go uphill: a step subtracts, θ ← θ − η·(…), it does not "
+                 "add.", "wrong sign in the update"),
             lambda: run(ex, negate_updates=True),
         )
 

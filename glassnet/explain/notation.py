@@ -141,16 +141,27 @@ _LATEX_UNICODE = {
     "²": "$^2$",
     "₁": "$_1$",
     "₂": "$_2$",
+    "≡": r"$\equiv$",
+    "ᵀ": "$^T$",
+    "ᵏ": "$^k$",
+    "⁻": "$^-$",
+    **{c: f"$^{d}$" for c, d in zip("⁰¹³⁴⁵⁶⁷⁸⁹", "013456789", strict=True)},
+    **{c: f"$_{d}$" for c, d in zip("₀₃₄₅₆₇₈₉", "03456789", strict=True)},
     "✓": r"$\checkmark$",
     "✗": r"$\times$",
 }
 
 
+_COMBINING = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar"}
+
+
 def latex_escape(s: str) -> str:
     """Escape LaTeX's special characters in running text (and spell common Unicode symbols)."""
-    out = []
+    out: list[str] = []
     for c in s:
-        if c in _LATEX_SPECIAL:
+        if c in _COMBINING and out:  # m̂ → $\hat{m}$
+            out[-1] = rf"$\{_COMBINING[c]}{{{out[-1].strip('$')}}}$"
+        elif c in _LATEX_SPECIAL:
             out.append(_LATEX_SPECIAL[c])
         elif c in _LATEX_UNICODE:
             out.append(_LATEX_UNICODE[c])
