@@ -69,21 +69,25 @@ def _transpose_layer(i: int) -> Callable[[dict], None]:
     return change
 
 
-def _factor_hints(factor: float) -> tuple[str, str]:
+def _factor_hints(factor: float) -> tuple[Hint, Hint]:
+    """The hints of the loss-factor variants: (factor doubled, factor halved)."""
     if factor == 0.5:
         return (
-            "the ½ factor seems to be missing: with C = ½(y − t)², ∂C/∂y = y − t.",
-            "the ½ factor seems to be applied twice: with C = ½(y − t)², ∂C/∂y = y − t "
-            "(the 2 of the square cancels the ½).",
+            Hint("the ½ factor seems to be missing: with C = ½(y − t)², ∂C/∂y = y − t.",
+                 "forgot ½"),
+            Hint("the ½ factor seems to be applied twice: with C = ½(y − t)², ∂C/∂y = y − t "
+                 "(the 2 of the square cancels the ½).", "½ applied twice"),
         )
     if factor == 1.0:
         return (
-            "the loss factor seems doubled: here C = (y − t)², so ∂C/∂y = 2(y − t).",
-            "a ½ factor seems to have been added: here C = (y − t)² has no ½, so ∂C/∂y = 2(y − t).",
+            Hint("the loss factor seems doubled: here C = (y − t)², so ∂C/∂y = 2(y − t).",
+                 "loss factor doubled"),
+            Hint("a ½ factor seems to have been added: here C = (y − t)² has no ½, so "
+                 "∂C/∂y = 2(y − t).", "added ½"),
         )
     return (
-        f"the loss factor {factor:g} seems doubled.",
-        f"the loss factor {factor:g} seems halved.",
+        Hint(f"the loss factor {factor:g} seems doubled.", "loss factor doubled"),
+        Hint(f"the loss factor {factor:g} seems halved.", "loss factor halved"),
     )
 
 

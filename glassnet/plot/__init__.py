@@ -52,6 +52,7 @@ _EXPORTS = {
     "train_boundary_demo": "decision_boundary",
     "plot_schedules": "schedules",
     "plot_dropout": "dropout",
+    "class_report": "class_report",
 }
 
 __all__ = sorted(_EXPORTS)
