@@ -199,7 +199,7 @@ def test_outputs_grades_feedback_report_and_picture(graded) -> None:
     assert "Hint: the ½ factor seems to be missing" in feedback
     assert "It comes from" in feedback  # the first wrong step's equation, as --check prints it
     report = (out / "report.md").read_text(encoding="utf-8")
-    assert "Classic mistakes matched:" in report and "σ instead of σ'" in report
+    assert "Classic mistakes matched (students):" in report and "σ instead of σ'" in report
     assert "## Problems in the submissions" in report and "'twelve'" in report
     assert (out / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

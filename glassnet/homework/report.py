@@ -55,14 +55,14 @@ def feedback_text(result: ClassResult, s: StudentResult) -> str:
 
 
 def mistake_counts(result: ClassResult) -> Counter[str]:
-    """``"q1: forgot ½"`` → the number of wrong answers whose hints name that mistake."""
+    """``"q1: forgot ½"`` → how many students have a wrong answer on q1 that the mistake
+    explains (a student counts once per question and mistake)."""
     counts: Counter[str] = Counter()
     for s in result.students:
         for q in s.questions:
-            for x in q.quantities:
-                if x.status == "wrong":
-                    for name in {mistake_of(h) for h in x.hints} - {"other"}:
-                        counts[f"{q.key}: {name}"] += 1
+            names = {mistake_of(h) for x in q.quantities if x.status == "wrong" for h in x.hints}
+            for name in names - {"other"}:
+                counts[f"{q.key}: {name}"] += 1
     return counts
 
 
@@ -99,7 +99,7 @@ def report_markdown(result: ClassResult, picture: str | None) -> str:
         mine = {k.split(": ", 1)[1]: v for k, v in mistakes.items() if k.startswith(f"{q0.key}: ")}
         if mine:
             ranked = sorted(mine.items(), key=lambda kv: (-kv[1], kv[0]))
-            out.append("Classic mistakes matched: "
+            out.append("Classic mistakes matched (students): "
                        + ", ".join(f"{k} ({v})" for k, v in ranked) + ".")
         out.append("")
     issues = result.issues + [i for s in result.students for i in s.issues]

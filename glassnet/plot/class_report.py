@@ -21,7 +21,7 @@ def class_report(
     dpi: float | None = None,
 ) -> style.PlotResult:
     """Two panels: a histogram of the students' scores (of ``total``) and a bar per classic
-    mistake (``"q1: forgot ½"`` → how many answers it explained).
+    mistake (``"q1: forgot ½"`` → how many students it explains).
 
     ``data`` holds ``scores``, the histogram's ``counts`` and ``edges``, and the ``mistakes``
     drawn, most frequent first.
@@ -33,7 +33,7 @@ def class_report(
     counts, edges = np.histogram(s, bins=bins, range=(0, total))
     ranked = sorted(mistakes.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
     with style.rc():
-        fig = style.new_figure(figsize=(11.5, 4.4))
+        fig = style.new_figure(figsize=(12.5, 4.6), layout="constrained")
         ax, bx = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
         ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color=style.color(0),
                edgecolor="white")
@@ -52,7 +52,7 @@ def class_report(
             bx.barh(range(len(names)), values, color=style.color(2))
             bx.set_yticks(range(len(names)), names)
             bx.xaxis.get_major_locator().set_params(integer=True)
-            bx.set_xlabel("answers explained by the mistake")
+            bx.set_xlabel("students whose wrong answers it explains")
         else:
             bx.text(0.5, 0.5, "no classic mistake matched", ha="center", va="center",
                     transform=bx.transAxes)
