@@ -257,6 +257,28 @@ def dropout() -> None:
     plot.plot_dropout(OUT / "dropout.png")
 
 
+def homework_class_report() -> None:
+    """The example homework for 30 students, a fake class with planted mistakes, graded."""
+    import importlib.util
+    import shutil
+    import tempfile
+
+    from glassnet.homework.classgrade import grade_class
+    from glassnet.homework.make import make_homework
+    from glassnet.homework.report import write_report
+
+    examples = Path(__file__).resolve().parent.parent / "examples" / "homework"
+    spec = importlib.util.spec_from_file_location("fake_class", examples / "fake_class.py")
+    fake = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fake)
+    with tempfile.TemporaryDirectory() as tmp:
+        hw = Path(tmp) / "hw"
+        make_homework(examples / "spec.yaml", examples / "roster.csv", hw, pdf=False)
+        fake.main([str(hw), str(Path(tmp) / "subs.csv")])
+        write_report(grade_class(hw, Path(tmp) / "subs.csv"), Path(tmp) / "grades")
+        shutil.copyfile(Path(tmp) / "grades" / "report.png", OUT / "homework_class_report.png")
+
+
 PICTURES = [
     network_exercise,
     network_dropout,
@@ -269,6 +291,7 @@ PICTURES = [
     boundary,
     schedules,
     dropout,
+    homework_class_report,
 ]
 
 

@@ -80,3 +80,99 @@ def test_cli_unknown_template_one_line():
     r = subprocess.run([sys.executable, "-m", "glassnet", "practice", "bcee"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "did you mean 'bce'" in r.stderr
+
+
+# ------------------------------------------------------------------ concept questions
+def _concepts(topic):
+    from glassnet.homework.concepts import load_bank
+
+    return [c for c in load_bank().values() if c.topic == topic]
+
+
+def _right_concept(session):
+    from glassnet.homework.concept_answers import LETTERS
+
+    c = session.current
+    if c.kind == "tf":
+        return "yes" if c.answer else "no"
+    if c.kind == "mc":
+        return f"({LETTERS[session.orders[session.index].index(c.answer)]})"
+    return c.answer
+
+
+def test_concept_practice_right_wrong_and_not_an_answer():
+    from glassnet.homework.practice import ConceptPractice
+
+    bank = _concepts("activations") + _concepts("gradient")
+    s = ConceptPractice(bank, seed=4, attempts=2)
+    kinds = set()
+    while not s.finished:
+        c = s.current
+        kinds.add(c.kind)
+        fb = s.answer("42 bananas" if c.kind != "formula" else "sigma(")
+        assert not fb.correct and not fb.moved_on and s.current is c  # no attempt used
+        if c.kind == "tf":  # one try only: the other answer would be a sure hit
+            fb = s.answer("no" if c.answer else "yes")
+            assert fb.moved_on and not fb.correct and c.explanation in fb.hints
+        else:
+            assert s.answer(_right_concept(s)).correct
+    right = sum(c.kind != "tf" for c in bank)
+    assert s.score == (right, len(bank)) and {"tf", "mc", "formula"} <= kinds
+
+
+def test_concept_practice_shuffles_options_and_names_the_differing_term():
+    from glassnet.homework.practice import ConceptPractice
+
+    bank = [c for c in _concepts("backward pass") if c.kind == "formula"]
+    s = ConceptPractice(bank, seed=0)
+    fb = s.answer("a_k^(l-1) * delta_k^l")
+    assert not fb.correct and any("delta_k^l in place of delta_j^l" in h for h in fb.hints)
+    mc = [c for c in _concepts("activations") if c.kind == "mc"]
+    orders = {tuple(ConceptPractice(mc, seed=k).orders[0]) for k in range(8)}
+    assert len(orders) > 1
+
+
+def test_practice_through_a_pseudo_terminal():
+    """A person at a terminal: a wrong try with its hint, a retry, 'reveal' at the end."""
+    import os
+
+    import pexpect
+
+    gen = generate("scalar-chain", 4)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "120"}
+    child = pexpect.spawn(sys.executable, ["-m", "glassnet", "practice", "scalar-chain",
+                                           "--seed", "4", "--attempts", "2"],
+                          env=env, encoding="utf-8", timeout=60)
+    try:
+        child.expect("ŷ = \\?")
+        child.expect("> ")
+        child.sendline("banana")
+        child.expect("not a number")
+        child.sendline(_right(gen, "output"))
+        child.expect("✓ correct")
+        child.expect("L = \\?")
+        child.sendline("1000")
+        child.expect("incorrect; try again")
+        child.sendline(_right(gen, "loss"))
+        child.expect("✓ correct")
+        child.sendline("reveal")
+        child.expect("Backward pass")
+        child.expect(f"Score: 2 of {len(gen.questions)}\\.")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+
+
+def test_cli_concepts_non_interactive_and_bad_topic(tmp_path):
+    f = tmp_path / "answers.txt"
+    f.write_text("reveal\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "glassnet", "practice", "concepts", "--topic", "dropout",
+         "--seed", "1", "--answers", str(f)], capture_output=True, text=True, check=True,
+    ).stdout
+    n = len(_concepts("dropout"))
+    assert f"Score: 0 of {n}." in out and "Answer:" in out
+    r = subprocess.run([sys.executable, "-m", "glassnet", "practice", "concepts", "--topic",
+                        "dropuot"], capture_output=True, text=True)
+    assert r.returncode == 2 and "did you mean 'dropout'" in r.stderr

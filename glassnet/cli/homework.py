@@ -92,6 +92,7 @@ def run_grade(args: argparse.Namespace) -> int:
     scores = [s.total for s in result.students]
     mean = sum(scores) / len(scores) if scores else 0.0
     print(f"graded {sum(s.submitted for s in result.students)} of {len(result.students)} "
-          f"students (mean {mean:.2f} of {result.total:g}); {len(issues)} problems reported; "
+          f"students (mean {mean:.2f} of {result.total:g}); {len(issues)} "
+          f"problem{'' if len(issues) == 1 else 's'} reported; "
           f"wrote {out}/grades.csv, {out}/feedback/, {report} and {out}/report.png")
     return 0

@@ -13,13 +13,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "practice",
         help="practise a randomized backpropagation exercise, one quantity at a time",
         description="Draw an exercise from a template and answer its quantities in order "
-        "(ŷ, loss, δ's, gradients, updated parameters); type 'reveal' for the worked solution.",
+        "(ŷ, loss, δ's, gradients, updated parameters); type 'reveal' for the worked solution. "
+        "TEMPLATE 'concepts' asks the concept questions instead (true/false, multiple choice, "
+        "formulas), optionally of one --topic.",
+        epilog="examples:\n  glassnet practice scalar-chain --seed 1\n"
+        "  glassnet practice concepts --topic optimization\n  glassnet homework list",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     one_line_errors(parser)
     parser.add_argument("template", nargs="?", default="scalar-chain", metavar="TEMPLATE")
     parser.add_argument("--seed", type=int, default=None, help="seed (default: random)")
     parser.add_argument("--answers", metavar="FILE", help="one answer per line (non-interactive)")
     parser.add_argument("--attempts", type=int, default=3, help="tries per quantity (default 3)")
+    parser.add_argument("--topic", help="with 'concepts': only this topic's questions")
     parser.set_defaults(handler=run)
 
 
@@ -40,6 +46,46 @@ def _lines(path: str | None):
     yield from text.splitlines()
 
 
+def _concept_session(args: argparse.Namespace, seed: int):
+    import difflib
+
+    from glassnet.errors import GlassnetError
+    from glassnet.homework.concepts import load_bank
+    from glassnet.homework.practice import ConceptPractice
+
+    bank = list(load_bank().values())
+    topics = sorted({c.topic for c in bank})
+    if args.topic is not None:
+        if args.topic not in topics:
+            near = difflib.get_close_matches(args.topic, topics, n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            raise GlassnetError(f"--topic: unknown topic {args.topic[:40]!r}; {hint}"
+                                f"topics: {', '.join(topics)}.")
+        bank = [c for c in bank if c.topic == args.topic]
+    return ConceptPractice(bank, seed, min(args.attempts, 2))
+
+
+def run_concepts(args: argparse.Namespace, seed: int) -> int:
+    session = _concept_session(args, seed)
+    print(f"Concept questions (seed {seed}): {len(session.concepts)} to answer; "
+          "'reveal' shows the rest.")
+    lines = _lines(args.answers)
+    while not session.finished:
+        print(session.prompt())
+        line = next(lines, None)
+        if line is None or line.strip().lower() == "reveal":
+            print(session.reveal(), end="")
+            break
+        fb = session.answer(line)
+        print(("✓ " if fb.correct else "✗ ") + fb.message)
+        for h in fb.hints:
+            print(f"  {h}")
+    points, total = session.score
+    print(f"Score: {points} of {total}.")
+    sys.stdout.flush()
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     import secrets
 
@@ -47,6 +93,12 @@ def run(args: argparse.Namespace) -> int:
     from glassnet.homework.practice import Practice
 
     seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
+    if args.template == "concepts":
+        return run_concepts(args, seed)
+    if args.topic is not None:
+        from glassnet.errors import GlassnetError
+
+        raise GlassnetError("--topic goes with 'glassnet practice concepts'.")
     gen = generate(args.template, seed)
     session = Practice(gen, args.attempts)
     print(f"{gen.exercise['title']} (template {args.template}, seed {seed})")

@@ -19,10 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from glassnet.errors import ConfigError, GlassnetError
+from glassnet.homework.concept_answers import NotAnAnswerError, judge
 from glassnet.homework.submissions import Issue, Submissions, parse_numbers, read_submissions
-
-TRUE = {"true", "t", "yes", "y", "1", "wahr", "vrai"}
-FALSE = {"false", "f", "no", "n", "0"}
 
 
 @dataclass
@@ -141,52 +139,32 @@ def _numeric(folder: Path, q: dict[str, Any], cells: dict[str, Any],
     return QuestionResult(key, q["template"], points, q["points"], quantities, text), issues
 
 
-def _concept_answer(kind: str, expected: Any, text: str, n_choices: int) -> bool:
-    """Whether ``text`` is the right answer; ValueError if it is not an answer of this kind."""
-    t = text.strip().lower().strip("()")
-    if kind == "tf":
-        if t not in TRUE | FALSE:
-            raise ValueError("is not true or false")
-        return (t in TRUE) == bool(expected)
-    if kind == "mc":
-        letters = "abcdefghij"[:n_choices]
-        if len(t) != 1 or t not in letters:
-            raise ValueError(f"is not one of the letters {letters[0]}–{letters[-1]}")
-        return t == expected
-    from glassnet.homework.formulas import FormulaError, check
-
-    try:
-        result = check(text, str(expected))
-    except FormulaError as exc:
-        raise ValueError(str(exc)) from None
-    if not result.equivalent and result.message.startswith("not equivalent"):
-        return False
-    if not result.equivalent:
-        raise ValueError(result.message)
-    return True
-
-
 def _concept(q: dict[str, Any], cells: dict[str, Any], where: str,
              bank: dict[str, Any], sid: str) -> tuple[QuestionResult, list[Issue]]:
     key, issues = q["key"], []
     concept = bank.get(q["concept"])
-    explanation = concept.explanation if concept is not None else ""
     shown = {True: "true", False: "false"}.get(q["answer"], q["answer"])
     cell = cells.get(key)
     status, text = "missing", f"Not answered: {key}.\n"
     if cell is not None:
         raw = " ".join(cell) if isinstance(cell, list) else str(cell)
         try:
-            ok = _concept_answer(q["kind"], q["answer"], raw, len(q.get("choices", [])))
-        except ValueError as exc:
+            ok, differs = judge(q["kind"], q["answer"], raw, len(q.get("choices", [])))
+        except NotAnAnswerError as exc:
             issues.append(Issue(f"{where}, column {key}", f"{raw[:40]!r} {exc}; graded as missing.",
                                 sid))
         else:
             status = "correct" if ok else "wrong"
             text = (f"✓ {key} = {raw}: correct\n" if ok
                     else f"✗ {key} = {raw}: incorrect; the answer is {shown}\n")
-    if status != "correct" and explanation:
-        text += f"    Why: {explanation}\n"
+            if differs:
+                text += f"    The formula is {differs}\n"
+    if status != "correct" and concept is not None:
+        from glassnet.homework.concepts import DEMOS
+
+        text += f"    Why: {concept.explanation}\n"
+        if concept.demo:
+            text += f"    Computed by glassnet: {DEMOS[concept.demo]()}\n"
     points = q["points"] if status == "correct" else 0.0
     result = QuestionResult(key, f"concept {q['concept']}", points, q["points"],
                             [Quantity(key, status, points)], text)

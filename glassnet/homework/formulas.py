@@ -20,6 +20,8 @@ from typing import Any
 from glassnet.errors import GlassnetError
 
 MAX_LENGTH = 200
+MAX_EXPONENT = 10
+MAX_NESTING = 2  # exp(exp(exp(99))) would keep SymPy busy for minutes
 FUNCTIONS = ("sigma", "exp", "log", "tanh", "sqrt")
 _UNICODE = {"η": "eta", "σ": "sigma", "δ": "delta", "∂": "d", "·": "*", "−": "-", "×": "*",
             "²": "^2", "′": "'", "ε": "eps", "λ": "lambda_", "β": "beta", "μ": "mu"}
@@ -81,13 +83,54 @@ def parse(text: str) -> Any:
     )
     from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
+    if norm.count("(") != norm.count(")"):
+        raise FormulaError("the parentheses of the formula do not match.")
+    if _function_depth(norm) > MAX_NESTING:
+        raise FormulaError(f"functions in a formula nest at most {MAX_NESTING} deep "
+                           "(like sigma(exp(z))).")
+    from tokenize import TokenError
+
     try:
-        return parse_expr(norm.replace("^", "**"), local_dict=local, global_dict={
-            "Integer": sympy.Integer, "Float": sympy.Float, "Symbol": sympy.Symbol,
-            "Rational": sympy.Rational,
-        }, transformations=standard_transformations, evaluate=True)
-    except (SyntaxError, TypeError, ValueError, AttributeError) as exc:
+        # parsed unevaluated first, so that 9^9^9 is refused before anything computes it
+        names_ok = {"Integer": sympy.Integer, "Float": sympy.Float, "Symbol": sympy.Symbol,
+                    "Rational": sympy.Rational, "Pow": sympy.Pow, "Mul": sympy.Mul,
+                    "Add": sympy.Add}
+        code = norm.replace("^", "**")
+        raw = parse_expr(code, local_dict=local, global_dict=dict(names_ok),
+                         transformations=standard_transformations, evaluate=False)
+        _small_powers(raw, sympy)
+        return parse_expr(code, local_dict=local, global_dict=dict(names_ok),
+                          transformations=standard_transformations, evaluate=True)
+    except FormulaError:
+        raise
+    except (SyntaxError, TypeError, ValueError, AttributeError, TokenError,
+            RecursionError, ArithmeticError) as exc:
         raise FormulaError(f"cannot parse the formula ({type(exc).__name__}).") from None
+
+
+def _function_depth(text: str) -> int:
+    """How deep function calls nest: ``sigma(exp(z))`` → 2."""
+    stack: list[bool] = []
+    deepest = 0
+    for i, c in enumerate(text):
+        if c == "(":
+            stack.append(i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_"))
+            deepest = max(deepest, sum(stack))
+        elif c == ")" and stack:
+            stack.pop()
+    return deepest
+
+
+def _small_powers(expr: Any, sympy: Any) -> None:
+    """Refuse a numeric exponent above MAX_EXPONENT, or one that is itself a power (9^9^9):
+    nothing is computed before this check, and what it lets through is cheap arithmetic."""
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Pow) and node.exp.is_number:
+            e = node.exp
+            inner = [p for p in sympy.preorder_traversal(e) if isinstance(p, sympy.Pow)]
+            if any(p.exp != -1 for p in inner) or abs(float(e)) > MAX_EXPONENT:
+                raise FormulaError(f"exponents in a formula are small numbers (at most "
+                                   f"{MAX_EXPONENT}) or symbols; got {_show(e)[:20]!r}.")
 
 
 def _show(x: Any) -> str:
@@ -113,10 +156,13 @@ def check(answer: str, expected: str) -> FormulaResult:
     except FormulaError as exc:
         return FormulaResult(False, str(exc))
     want = parse(expected)
-    if sympy.simplify(got - want) == 0:
-        return FormulaResult(True, "equivalent.")
-    g_terms = set(sympy.Add.make_args(sympy.expand(got)))
-    w_terms = set(sympy.Add.make_args(sympy.expand(want)))
+    try:
+        if sympy.simplify(got - want) == 0:
+            return FormulaResult(True, "equivalent.")
+        g_terms = set(sympy.Add.make_args(sympy.expand(got)))
+        w_terms = set(sympy.Add.make_args(sympy.expand(want)))
+    except (ArithmeticError, RecursionError, ValueError, TypeError) as exc:
+        return FormulaResult(False, f"cannot compare the formula ({type(exc).__name__}).")
     missing, extra = w_terms - g_terms, g_terms - w_terms
     parts = []
     if missing:

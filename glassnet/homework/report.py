@@ -24,7 +24,12 @@ from glassnet.homework.make import write_atomic
 
 
 def _pts(x: float) -> str:
-    return f"{round(x, 4):g}"
+    """Points as a teacher writes them: 16.54, 6, 0.75."""
+    return f"{round(x, 2):g}"
+
+
+def _of(points: float, total: float) -> str:
+    return f"{_pts(points)} of {_pts(total)} point" + ("" if total == 1 else "s")
 
 
 def grades_csv(result: ClassResult) -> str:
@@ -39,13 +44,11 @@ def grades_csv(result: ClassResult) -> str:
 
 
 def feedback_text(result: ClassResult, s: StudentResult) -> str:
-    lines = [f"{result.title} — {s.name} ({s.id}): {_pts(s.total)} of {_pts(result.total)} "
-             "points", ""]
+    lines = [f"{result.title} — {s.name} ({s.id}): {_of(s.total, result.total)}", ""]
     if not s.submitted:
         lines += ["No submission was found for you; every question is graded as missing.", ""]
     for q in s.questions:
-        lines.append(f"Question {q.key[1:]} ({q.what}): {_pts(q.points)} of "
-                     f"{_pts(q.max_points)} points")
+        lines.append(f"Question {q.key[1:]} ({q.what}): {_of(q.points, q.max_points)}")
         lines += ["  " + line for line in q.feedback.rstrip("\n").splitlines()]
         lines.append("")
     if s.issues:

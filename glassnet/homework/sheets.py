@@ -146,7 +146,8 @@ def solutions_markdown(spec: Spec, student: Student, items: list[Item]) -> str:
         if item.generated is not None:
             doc = item.generated.solution.document(PRECISION)
             doc.blocks = _shift(doc.blocks, 1)
-            out += [title, "", render_markdown(doc)]
+            doc.blocks[0] = Heading(2, f"{title[3:]}: {item.generated.exercise['title']}")
+            out += [render_markdown(doc)]
             continue
         c = item.concept
         assert c is not None
