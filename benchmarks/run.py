@@ -446,7 +446,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             1.0,
         )
         if cid != "3":
-            add(f"case {cid}: fit ÷ bare step loop ≥ 0.95", pair(cid, "glassnet-fit", "glassnet"), 0.95)
+            add(
+                f"case {cid}: fit ÷ bare step loop ≥ 0.95",
+                pair(cid, "glassnet-fit", "glassnet"),
+                0.95,
+            )
     for cid, c in cases.items():
         ref = c["contenders"].get(c["reference"], {}).get("finish")
         tor = c["contenders"].get("torch", {}).get("finish")
@@ -470,7 +474,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
     adam = (cases.get("1-b128", {}).get("profile") or {}).get("phases", {}).get("optimizer_s")
     if adam:  # lower is better: stated as 0.3 ms ÷ measured ≥ 1
-        add(f"Adam step for 670k parameters ≤ 0.3 ms (measured {adam * 1e3:.3f} ms)", 3e-4 / adam, 1.0)
+        add(
+            f"Adam step for 670k parameters ≤ 0.3 ms (measured {adam * 1e3:.3f} ms)",
+            3e-4 / adam,
+            1.0,
+        )
     return out
 
 
