@@ -171,8 +171,19 @@ def _start_time(pid: int) -> str:
         return ""
 
 
+def _zombie(pid: int) -> bool:
+    """A process that has exited but was not yet reaped by its parent (Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
 def _alive(info: Mapping[str, Any]) -> bool:
     pid = int(info.get("pid", 0))
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -180,7 +191,7 @@ def _alive(info: Mapping[str, Any]) -> bool:
     except PermissionError:
         return True
     start = _start_time(pid)
-    return not (start and info.get("start") and start != info["start"])
+    return not (_zombie(pid) or (start and info.get("start") and start != info["start"]))
 
 
 def fail_dead_trials(study: Any) -> list[int]:

@@ -16,7 +16,8 @@ MAX_COMBINATIONS = 256
 
 def trial_config(spec: SweepSpec, params: Mapping[str, Any]) -> dict[str, Any]:
     """The run configuration of one trial: the sweep's ``config`` with the trial's values
-    (``key_options.name`` sets one option), checked by :mod:`glassnet.train.config`.
+    (``key_options.name`` sets one option; a string value is read like a command-line
+    flag's, so ``"0.9,0.99"`` is a list), checked by :mod:`glassnet.train.config`.
 
     The seed is the sweep config's own, so a trial's ``config.yaml`` reruns it exactly.
     Progress output is off (``verbose: 0``): the sweep draws its own bar."""
@@ -26,7 +27,8 @@ def trial_config(spec: SweepSpec, params: Mapping[str, Any]) -> dict[str, Any]:
                            for k, v in spec.config.items()}
     for name, value in params.items():
         key, dot, option = name.partition(".")
-        if dot:
+        if dot:  # an option's "0.9,0.99" is read as a --betas flag would be: a list
+            value = run_config.parse_value(value) if isinstance(value, str) else value
             cfg[key] = {**cfg.get(key, {}), option: value}
         else:
             cfg[key] = value
