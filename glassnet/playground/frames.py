@@ -45,8 +45,11 @@ def feature_matrix(X: Array, features: Sequence[str]) -> Array:
 
 
 def b64f32(values: Any) -> str:
-    """Base64 of the little-endian float32 bytes of ``values`` (flattened, C order)."""
-    arr = np.ascontiguousarray(values, dtype="<f4")
+    """Base64 of the little-endian float32 bytes of ``values`` (flattened, C order).
+
+    Values beyond float32's range become ±inf (a diverged run still draws)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        arr = np.ascontiguousarray(values, dtype="<f4")
     return base64.b64encode(arr.tobytes()).decode("ascii")
 
 
