@@ -11,6 +11,7 @@ import numpy as np
 
 from glassnet._validate import check_number
 from glassnet.errors import ConfigError
+from glassnet.optim import fused
 from glassnet.optim.base import Buffers, Optimizer, check_bool
 
 
@@ -37,6 +38,10 @@ class Adam(Optimizer):
         m̂_t = m_t / (1 − β₁ᵗ)
         v̂_t = v_t / (1 − β₂ᵗ)
         θ ← θ − η m̂_t / (√v̂_t + ε)
+
+    computed, as Kingma & Ba's §2 suggests, with one division and one square root per entry:
+    θ ← θ − (η √(1 − β₂ᵗ) / (1 − β₁ᵗ)) · m_t / (√v_t + ε √(1 − β₂ᵗ)) (the same value; the
+    two backends of :mod:`glassnet.optim.fused` both use this form).
 
     Convention: Kingma & Ba's Algorithm 1 as torch implements it: ε is added **after** the
     root of the bias-corrected v. sklearn and Keras fold the bias correction into η and add
@@ -132,6 +137,15 @@ class Adam(Optimizer):
     ) -> None:
         (beta1, beta2), eps, wd = self.betas, self.eps, self.weight_decay
         m, v, d = bufs["m"], bufs["v"], tmp["d"]
+        v_max = bufs["v_max"] if self.amsgrad else None
+        kernels = fused.kernels(params, grads, m, v, v_max)
+        if kernels is not None:  # the same operations in one pass (glassnet/optim/_fused.c)
+            c1, c2 = self._corrections(t)
+            kernels.adam(
+                params, grads, m, v, v_max, lr, beta1, beta2, eps, wd,
+                self._decoupled, self.eps_inside_sqrt, c1, c2,
+            )  # fmt: skip
+            return
         g = grads
         if wd and self._decoupled:
             np.multiply(params, 1.0 - lr * wd, out=params)  # θ ← θ (1 − ηλ)
@@ -150,11 +164,13 @@ class Adam(Optimizer):
         if self.eps_inside_sqrt:
             np.divide(v, c2, out=d)  # v̂ = v / (1 − β₂ᵗ)
             np.sqrt(np.add(d, eps, out=d), out=d)  # √(v̂ + ε)
-        else:
-            np.divide(np.sqrt(v, out=d), math.sqrt(c2), out=d)  # √v̂ = √v / √(1 − β₂ᵗ)
-            np.add(d, eps, out=d)  # √v̂ + ε
+            step = lr / c1
+        else:  # η m̂ / (√v̂ + ε) = (η √(1 − β₂ᵗ) / (1 − β₁ᵗ)) · m / (√v + ε √(1 − β₂ᵗ))
+            np.sqrt(v, out=d)  # √v
+            np.add(d, eps * math.sqrt(c2), out=d)  # √v + ε √(1 − β₂ᵗ)
+            step = lr * math.sqrt(c2) / c1
         np.divide(m, d, out=d)  # m / (…)
-        np.multiply(d, lr / c1, out=d)  # η m̂ / (…),  m̂ = m / (1 − β₁ᵗ)
+        np.multiply(d, step, out=d)  # η m̂ / (…),  m̂ = m / (1 − β₁ᵗ)
         np.subtract(params, d, out=params)  # θ ← θ − η m̂ / (…)
 
     def describe(self, sl: Any = slice(None)) -> dict[str, np.ndarray]:

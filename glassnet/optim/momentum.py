@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validate import check_number
+from glassnet.optim import fused
 from glassnet.optim.base import Buffers, Optimizer
 
 
@@ -71,6 +72,10 @@ class Momentum(Optimizer):
     ) -> None:
         beta = self.beta
         m, d = bufs["m"], tmp["d"]
+        kernels = fused.kernels(params, grads, m)
+        if kernels is not None:  # the same operations in one pass (glassnet/optim/_fused.c)
+            kernels.momentum(params, grads, m, lr, beta)
+            return
         np.multiply(m, beta, out=m)  # m ← β m
         np.add(m, np.multiply(grads, 1.0 - beta, out=d), out=m)  # m ← β m + (1 − β) g
         np.subtract(params, np.multiply(m, lr, out=d), out=params)  # θ ← θ − η m

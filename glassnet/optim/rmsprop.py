@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from glassnet._validate import check_number
+from glassnet.optim import fused
 from glassnet.optim.base import Buffers, Optimizer, check_bool
 
 
@@ -110,6 +111,14 @@ class RMSprop(Optimizer):
     ) -> None:
         alpha, eps, mu, wd = self.alpha, self.eps, self.momentum, self.weight_decay
         v, d = bufs["v"], tmp["d"]
+        g_avg = bufs["g_avg"] if self.centered else None
+        buffer = bufs["buffer"] if mu else None
+        kernels = fused.kernels(params, grads, v, g_avg, buffer)
+        if kernels is not None:  # the same operations in one pass (glassnet/optim/_fused.c)
+            kernels.rmsprop(
+                params, grads, v, g_avg, buffer, lr, alpha, eps, mu, wd, self.eps_inside_sqrt
+            )
+            return
         g = grads
         if wd:
             s = tmp["s"]

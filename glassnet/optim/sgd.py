@@ -9,6 +9,7 @@ import numpy as np
 
 from glassnet._validate import check_number
 from glassnet.errors import ConfigError
+from glassnet.optim import fused
 from glassnet.optim.base import Buffers, Optimizer, check_bool
 
 
@@ -100,6 +101,11 @@ class SGD(Optimizer):
     ) -> None:
         mu, tau, wd = self.momentum, self.dampening, self.weight_decay
         d = tmp["d"]
+        buffer = bufs["buffer"] if mu else None
+        kernels = fused.kernels(params, grads, buffer)
+        if kernels is not None:  # the same operations in one pass (glassnet/optim/_fused.c)
+            kernels.sgd(params, grads, buffer, lr, mu, tau, wd, self.nesterov, t == 1)
+            return
         g = grads
         if wd:
             s = tmp["s"]

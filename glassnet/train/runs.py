@@ -19,7 +19,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -299,16 +299,45 @@ def _remove_run(out_dir: Path, created: list[Path]) -> None:
             break
 
 
+def check_config(cfg: Mapping[str, Any], ds: Any = None) -> dict[str, Any]:
+    """Run the checks ``glassnet train`` makes before it creates a run directory, on a
+    configuration (any subset of the keys, over the defaults), without training: keys and
+    values, the data set (``ds``, if already loaded, must be the configuration's), the
+    network, the loss against the output layer and the targets, and the optimizer and
+    schedule names and options. Returns the resolved configuration; ConfigError (or another
+    GlassnetError) names what is wrong."""
+    from glassnet.train import tasks
+    from glassnet.train.inference import prepare_inputs, prepare_targets
+
+    resolved = run_config.resolve(run_config.check(cfg))
+    if "dropout" not in cfg and _is_playground(resolved["dataset"]):
+        resolved["dropout"] = 0.0
+    if resolved["epochs"] == 0:
+        raise ConfigError("config: epochs must be at least 1 for a new run; got 0.")
+    ds = load_data(resolved) if ds is None else ds
+    net = build_network(resolved, ds)
+    loss = _loss(resolved, net, None)
+    task = tasks.infer_task(net, loss)
+    stats, target_stats = _standardization(resolved, net, ds, task)
+    info = data_info(resolved, ds, stats, target_stats)
+    X_train = prepare_inputs(net, ds.X_train[:2], info=info, where=ds.name)
+    y_train = prepare_targets(net, ds.y_train[:2], info=info)
+    loss.prepare_targets(y_train, X_train.shape[0], net.n_outputs, net.dtype)
+    _fit_options(resolved, None, set(cfg), info, resolved["epochs"])
+    return resolved
+
+
 def train_run(config_file: str | None = None, flags: Mapping[str, Any] | None = None,
               out: str | os.PathLike[str] | None = None, resume: str | None = None,
-              force: bool = False) -> int:
+              force: bool = False, callbacks: Sequence[Any] = ()) -> int:
     """Run ``glassnet train``; returns the exit code (0, 1 diverged, 130 interrupted).
 
     The configuration, data set, network, loss, targets and ``out`` are all checked before
     the run directory is created; a failure before the first checkpoint removes what was
     written. A non-empty ``out`` other than the resumed checkpoint's directory is refused
     unless ``force`` (which replaces the run files in it). ``verbose`` 0 prints only the
-    test result (stdout) and errors.
+    test result (stdout) and errors. ``callbacks`` are added to fit's (after the run's
+    checkpoint and loggers), e.g. to watch the per-epoch validation metric of a sweep.
     """
     from glassnet.train import tasks
     from glassnet.train.callbacks import CSVLogger, EarlyStopping, JSONLogger, ModelCheckpoint
@@ -353,6 +382,7 @@ def train_run(config_file: str | None = None, flags: Mapping[str, Any] | None = 
         out_dir / "history.csv"), JSONLogger(out_dir / "history.json")]
     if cfg["early_stopping"]:
         options["callbacks"].append(EarlyStopping("val_loss", patience=cfg["early_stopping"]))
+    options["callbacks"].extend(callbacks)
     ck = out_dir / CHECKPOINT
     try:
         history = net.fit(ds.X_train, ds.y_train, **options)  # raw: fit applies `info`

@@ -1,0 +1,215 @@
+"""The Optuna study of a sweep: its storage, sampler and pruner.
+
+The study lives in a storage URL: by default ``sqlite:///<sweep dir>/study.db``; for many
+machines a PostgreSQL URL (``postgresql://user@host:port/db``) that every machine's
+``glassnet sweep`` joins. Storage is opened with Optuna's heartbeat, so a trial whose
+worker died (killed, machine lost) is marked FAILED by the next worker that starts a trial
+once its heartbeat is older than the grace period; workers on the same host mark the
+trials of dead processes at once (:func:`fail_dead_trials`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from glassnet.errors import ConfigError
+from glassnet.sweep.space import SweepSpec
+
+#: seconds between a running trial's heartbeats, and after which a silent one is stale
+HEARTBEAT_INTERVAL = 2
+GRACE_PERIOD = 10
+#: the study's user attribute holding the sweep spec it was created from
+SPEC_ATTR = "glassnet_sweep"
+
+
+class StorageError(ConfigError):
+    """A study storage that cannot be opened or a study that does not match the sweep."""
+
+
+def default_storage(sweep_dir: str | os.PathLike[str]) -> str:
+    """The embedded SQLite storage of a sweep directory."""
+    return f"sqlite:///{Path(sweep_dir).absolute() / 'study.db'}"
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def _quiet_optuna() -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # glassnet prints its own lines
+    import warnings
+
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+
+
+def open_storage(url: str, heartbeat: bool = True) -> Any:
+    """An Optuna RDBStorage at ``url``, tables created if needed; StorageError in one line
+    naming the URL if it cannot be reached."""
+    import optuna
+
+    _quiet_optuna()
+    if not re.match(r"^[a-z][a-z0-9+]*://", url):
+        raise StorageError(f"--storage {url!r}: not a database URL (sqlite:///FILE or "
+                           "postgresql://USER@HOST:PORT/DB).")
+    options: dict[str, Any] = {}
+    if heartbeat:
+        options = {"heartbeat_interval": HEARTBEAT_INTERVAL, "grace_period": GRACE_PERIOD}
+    engine: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        engine = {"connect_args": {"connect_timeout": 5}}
+    elif url.startswith("sqlite"):
+        engine = {"connect_args": {"timeout": 60}}
+    try:
+        return optuna.storages.RDBStorage(url, engine_kwargs=engine, **options)
+    except Exception as exc:  # sqlalchemy's errors: driver missing, refused, bad database
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = re.sub(r"^\([\w.]+\)\s*", "", first)
+        raise StorageError(f"--storage {shown_url(url)}: cannot open the study storage "
+                           f"({first.rstrip('.')}).") from None
+
+
+def _options(where: str, cls: Any, options: Mapping[str, Any], fixed: tuple[str, ...] = ()
+             ) -> dict[str, Any]:
+    import difflib
+
+    allowed = [n for n in inspect.signature(cls).parameters if n not in fixed]
+    for key in options:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else f" It takes {', '.join(allowed)}."
+            raise ConfigError(f"{where}: unknown option {key!r} of {cls.__name__}.{hint}")
+    return dict(options)
+
+
+def make_sampler(spec: SweepSpec, worker: int = 0) -> Any:
+    """The spec's sampler; seeded with ``spec.seed + worker`` so workers draw differently."""
+    import optuna
+
+    seed = spec.seed + worker
+    where = f"{spec.source}: sampler"
+    if spec.sampler == "grid":
+        grid = {p.name: p.grid(spec.source) for p in spec.params}
+        cls = optuna.samplers.GridSampler
+        return cls(grid, seed=seed, **_options(where, cls, spec.sampler_options,
+                                                ("search_space", "seed")))
+    cls = (optuna.samplers.RandomSampler if spec.sampler == "random"
+           else optuna.samplers.TPESampler)
+    return cls(seed=seed, **_options(where, cls, spec.sampler_options, ("seed",)))
+
+
+def make_pruner(spec: SweepSpec) -> Any:
+    """The spec's pruner (median, successive halving) or Optuna's NopPruner."""
+    import optuna
+
+    where = f"{spec.source}: pruner"
+    if spec.pruner == "none":
+        return optuna.pruners.NopPruner()
+    cls = (optuna.pruners.MedianPruner if spec.pruner == "median"
+           else optuna.pruners.SuccessiveHalvingPruner)
+    try:
+        return cls(**_options(where, cls, spec.pruner_options))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def open_study(spec: SweepSpec, storage: Any, name: str, worker: int = 0,
+               create: bool = True) -> Any:
+    """Create the study ``name`` or join it; a study created from another sweep spec, or a
+    missing one when ``create`` is False, is a StorageError."""
+    import optuna
+
+    url = shown_url(str(storage.url)) if hasattr(storage, "url") else "the storage"
+    sampler, pruner = make_sampler(spec, worker), make_pruner(spec)
+    names = [s.study_name for s in optuna.study.get_all_study_summaries(storage)]
+    if name not in names and not create:
+        raise StorageError(f"--study {name}: no such study in {url} (it holds "
+                           f"{', '.join(names) or 'none'}).")
+    try:
+        study = optuna.create_study(storage=storage, study_name=name, sampler=sampler,
+                                    pruner=pruner, direction=spec.direction,
+                                    load_if_exists=True)
+    except ValueError as exc:  # direction differs from the stored study's
+        raise StorageError(f"--study {name} in {url}: {exc}") from None
+    stored = study.user_attrs.get(SPEC_ATTR)
+    wanted = spec.to_dict()
+    if stored is None:
+        study.set_user_attr(SPEC_ATTR, wanted)
+    elif stored != _plain(wanted):
+        raise StorageError(f"--study {name} in {url} was created from a different sweep "
+                           "spec; give another --study name, or the same sweep file.")
+    return study
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as the storage returns it (JSON: tuples become lists)."""
+    import json
+
+    return json.loads(json.dumps(value))
+
+
+# ---------------------------------------------------------------------- dead workers
+def worker_id() -> dict[str, Any]:
+    """This process's identity, stored on every trial it runs: host, pid, start time."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "start": _start_time(os.getpid())}
+
+
+def _start_time(pid: int) -> str:
+    """The process's start time from /proc (Linux), '' where unknown: tells a reused pid."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _zombie(pid: int) -> bool:
+    """A process that has exited but was not yet reaped by its parent (Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def _alive(info: Mapping[str, Any]) -> bool:
+    pid = int(info.get("pid", 0))
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    start = _start_time(pid)
+    return not (_zombie(pid) or (start and info.get("start") and start != info["start"]))
+
+
+def fail_dead_trials(study: Any) -> list[int]:
+    """Mark FAILED the RUNNING trials of this host whose worker process is gone (killed);
+    other hosts' are left to the heartbeat. Returns the trial numbers marked."""
+    from optuna.trial import TrialState
+
+    host = socket.gethostname()
+    marked = []
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        info = t.user_attrs.get("worker")
+        if not isinstance(info, Mapping) or info.get("host") != host or _alive(info):
+            continue
+        try:
+            study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
+        except Exception:  # finished meanwhile (another worker marked it): nothing to do
+            continue
+        study._storage.set_trial_system_attr(t._trial_id, "fail_reason",
+                                             f"worker process {info.get('pid')} died")
+        marked.append(t.number)
+    return marked
