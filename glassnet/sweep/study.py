@@ -91,15 +91,16 @@ def _options(where: str, cls: Any, options: Mapping[str, Any], fixed: tuple[str,
 
 
 def make_sampler(spec: SweepSpec, worker: int = 0) -> Any:
-    """The spec's sampler; seeded with ``spec.seed + worker`` so workers draw differently."""
+    """The spec's sampler; random and TPE seeded with ``spec.seed + worker`` so workers draw
+    differently, grid with ``spec.seed`` (every worker must shuffle the grid alike)."""
     import optuna
 
     seed = spec.seed + worker
     where = f"{spec.source}: sampler"
-    if spec.sampler == "grid":
+    if spec.sampler == "grid":  # one seed for all: the grid's order must be the same
         grid = {p.name: p.grid(spec.source) for p in spec.params}
         cls = optuna.samplers.GridSampler
-        return cls(grid, seed=seed, **_options(where, cls, spec.sampler_options,
+        return cls(grid, seed=spec.seed, **_options(where, cls, spec.sampler_options,
                                                 ("search_space", "seed")))
     cls = (optuna.samplers.RandomSampler if spec.sampler == "random"
            else optuna.samplers.TPESampler)
@@ -213,3 +214,57 @@ def fail_dead_trials(study: Any) -> list[int]:
                                              f"worker process {info.get('pid')} died")
         marked.append(t.number)
     return marked
+
+
+# ---------------------------------------------------------------------- trial creation
+class CreationLock:
+    """Makes "count the trials, then create one" atomic across workers, so the study gets
+    exactly ``trials`` trials and a grid point is never taken twice: a PostgreSQL advisory
+    lock (released by the server if the worker dies), or for SQLite an ``flock`` on a file
+    next to the database. Other storages: no lock (concurrent workers may overshoot)."""
+
+    def __init__(self, storage: Any, study_name: str) -> None:
+        self.storage, self.name = storage, study_name
+        self.url = str(getattr(getattr(storage, "engine", None), "url", ""))
+        self._conn: Any = None
+        self._file: Any = None
+        self.held = False
+
+    def _key(self) -> int:
+        import zlib
+
+        return zlib.crc32(f"glassnet sweep {self.name}".encode()) - 2**31
+
+    def acquire(self) -> None:
+        if self.url.startswith("postgresql"):
+            from sqlalchemy import text
+
+            self._conn = self.storage.engine.connect()
+            self._conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": self._key()})
+        elif self.url.startswith("sqlite:///"):
+            try:
+                import fcntl
+            except ImportError:  # not on POSIX: no lock
+                self.held = True
+                return
+            path = self.url.removeprefix("sqlite:///") + ".lock"
+            self._file = open(path, "a+b")  # noqa: SIM115 (held across calls)
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+        self.held = True
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        if self._conn is not None:
+            from sqlalchemy import text
+
+            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key()})
+            self._conn.close()
+            self._conn = None
+        if self._file is not None:
+            import fcntl
+
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
