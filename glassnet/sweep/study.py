@@ -42,6 +42,15 @@ def shown_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
+def engine_url(url: str) -> str:
+    """The SQLAlchemy URL for a storage URL: ``postgresql://`` (and ``postgres://``) use the
+    psycopg2 driver of the ``sweep`` extra (SQLAlchemy 2.1 would pick psycopg 3)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url.removeprefix(prefix)
+    return url
+
+
 def _quiet_optuna() -> None:
     import optuna
 
@@ -69,7 +78,7 @@ def open_storage(url: str, heartbeat: bool = True) -> Any:
     elif url.startswith("sqlite"):
         engine = {"connect_args": {"timeout": 60}}
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine, **options)
+        return optuna.storages.RDBStorage(engine_url(url), engine_kwargs=engine, **options)
     except Exception as exc:  # sqlalchemy's errors: driver missing, refused, bad database
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         first = re.sub(r"^\([\w.]+\)\s*", "", first)
@@ -206,12 +215,15 @@ def fail_dead_trials(study: Any) -> list[int]:
         info = t.user_attrs.get("worker")
         if not isinstance(info, Mapping) or info.get("host") != host or _alive(info):
             continue
+        from optuna.exceptions import UpdateFinishedTrialError
+
         try:
-            study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
-        except Exception:  # finished meanwhile (another worker marked it): nothing to do
+            study._storage.set_trial_system_attr(t._trial_id, "fail_reason",
+                                                 f"worker process {info.get('pid')} died")
+            if not study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL):
+                continue
+        except UpdateFinishedTrialError:  # another worker marked it meanwhile
             continue
-        study._storage.set_trial_system_attr(t._trial_id, "fail_reason",
-                                             f"worker process {info.get('pid')} died")
         marked.append(t.number)
     return marked
 
