@@ -107,8 +107,9 @@ def importances(study: Any) -> dict[str, float] | None:
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if len(complete) < 2:
         return None
+    evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)  # the same every time
     try:
-        result = optuna.importance.get_param_importances(study)
+        result = optuna.importance.get_param_importances(study, evaluator=evaluator)
     except (RuntimeError, ValueError):
         return None
     return {k: float(v) for k, v in result.items()} or None
@@ -134,8 +135,10 @@ def pictures(study: Any, spec: SweepSpec, out_dir: Path, top: int = 5) -> list[P
                                      out_dir / "params.png", log_params=logs).path)
     imp = importances(study)
     if imp:
-        written.append(sweep_importances(imp, out_dir / "importances.png",
-                                         title=f"Importance for {spec.metric}").path)
+        n = sum(r["state"] == "COMPLETE" for r in rows)
+        written.append(sweep_importances(
+            imp, out_dir / "importances.png",
+            title=f"Importance for {spec.metric} ({n} complete trials)").path)
     return written
 
 
