@@ -151,3 +151,30 @@ def test_resume_of_a_finished_sweep_runs_nothing(sweep):
     assert len(load_study(out).get_trials()) == before
     r = run_cli("sweep", "circles.yaml", "--out", "sw", cwd=tmp)
     assert r.returncode == 2 and "--resume" in r.stderr
+
+
+def test_plot_functions_draw_the_numbers_given(tmp_path):
+    import numpy as np
+
+    from glassnet.errors import DataError
+    from glassnet.plot.sweep import sweep_curves, sweep_importances, sweep_scatter
+
+    rows = [{"params": {"lr": 0.1, "opt": "adam"}, "value": 0.3, "state": "COMPLETE"},
+            {"params": {"lr": 1e-5, "opt": "sgd"}, "value": 0.9, "state": "PRUNED"},
+            {"params": {"lr": 0.01, "opt": "adam"}, "value": float("nan"), "state": "PRUNED"}]
+    res = sweep_scatter(rows, ["lr", "opt"], "val_loss", tmp_path / "p.png", categorical=["lr"])
+    xs, ys, done = res.data["panels"]["lr"]
+    assert xs.tolist() == [1.0, 0.0] and ys.tolist() == [0.3, 0.9]  # NaN row left out
+    assert done.tolist() == [True, False]
+    assert res.data["panels"]["opt"][0].tolist() == [0.0, 1.0]  # adam, sgd
+    curves = sweep_curves({"trial 1": [0.5, None, 0.2]}, "val_loss", tmp_path / "c.png")
+    ep, vals = curves.data["curves"]["trial 1"]
+    assert ep.tolist() == [1, 2, 3] and np.isnan(vals[1]) and vals[2] == 0.2
+    imp = sweep_importances({"lr": 0.75, "opt": 0.25}, tmp_path / "i.png")
+    assert list(imp.data["importances"]) == ["opt", "lr"]  # drawn bottom-up: largest on top
+    for p in ("p.png", "c.png", "i.png"):
+        assert (tmp_path / p).read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(DataError):
+        sweep_importances({})
+    with pytest.raises(DataError):
+        sweep_scatter(rows[2:], ["lr"], "val_loss")

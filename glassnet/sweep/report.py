@@ -131,8 +131,10 @@ def pictures(study: Any, spec: SweepSpec, out_dir: Path, top: int = 5) -> list[P
                 and r["value"] is not None]
     if finished:
         logs = [p.name for p in spec.params if p.kind.startswith("log")]
+        choices = [p.name for p in spec.params if p.kind == "choice"]
         written.append(sweep_scatter(finished, [p.name for p in spec.params], spec.metric,
-                                     out_dir / "params.png", log_params=logs).path)
+                                     out_dir / "params.png", log_params=logs,
+                                     categorical=choices).path)
     imp = importances(study)
     if imp:
         n = sum(r["state"] == "COMPLETE" for r in rows)
