@@ -178,3 +178,20 @@ def test_plot_functions_draw_the_numbers_given(tmp_path):
         sweep_importances({})
     with pytest.raises(DataError):
         sweep_scatter(rows[2:], ["lr"], "val_loss")
+
+
+def test_a_diverged_trial_is_a_result_not_a_crash(tmp_path):
+    import math
+
+    (tmp_path / "d.yaml").write_text(
+        "config: {dataset: plane, hidden: [8], epochs: 2, plots: false, optimizer: sgd}\n"
+        "space:\n  lr: {choice: [1000.0, 0.1]}\ntrials: 2\nsampler: grid\npruner: none\n",
+        encoding="utf-8")
+    r = run_cli("sweep", "d.yaml", "--out", "sw", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    study = load_study(tmp_path / "sw")
+    by_lr = {t.params["lr"]: t for t in study.get_trials()}
+    assert math.isinf(by_lr[1000.0].value) and "diverged" in by_lr[1000.0].user_attrs["diverged"]
+    assert math.isfinite(by_lr[0.1].value) and study.best_trial.params["lr"] == 0.1
+    assert any(line.split()[2] == "diverged" for line in r.stderr.splitlines()
+               if line[:1].isdigit())

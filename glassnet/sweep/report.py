@@ -61,6 +61,7 @@ def trial_rows(study: Any) -> list[dict[str, Any]]:
         duration = (t.datetime_complete - t.datetime_start).total_seconds() if (
             t.datetime_complete and t.datetime_start) else None
         rows.append({"number": t.number, "state": t.state.name, "value": value,
+                     "diverged": bool(t.user_attrs.get("diverged")),
                      "params": dict(t.params), "epochs": t.user_attrs.get("epochs"),
                      "curve": t.user_attrs.get("curve") or [],
                      "run_dir": t.user_attrs.get("run_dir"), "seconds": duration})
@@ -89,7 +90,8 @@ def table(rows: list[dict[str, Any]], spec: SweepSpec) -> str:
     body = []
     for i, r in enumerate(rows, start=1):
         seconds = None if r["seconds"] is None else round(r["seconds"], 2)
-        body.append([str(i), str(r["number"]), r["state"].lower(), _cell(r["value"]),
+        state = "diverged" if r.get("diverged") else r["state"].lower()
+        body.append([str(i), str(r["number"]), state, _cell(r["value"]),
                      _cell(r["epochs"]), _cell(seconds), *(_cell(r["params"].get(n))
                                                            for n in names)])
     widths = [max(len(h), *(len(b[k]) for b in body)) if body else len(h)
