@@ -155,4 +155,8 @@ def _sweep(args: argparse.Namespace) -> int:
         print(f"glassnet sweep: wrote {out}; full report: glassnet sweep report {out}",
               file=sys.stderr)
     bad = [c for c in codes if c != 0]
+    for k, code in enumerate(codes):
+        if code < 0:
+            print(f"glassnet sweep: worker {k} was killed (signal {-code}); its running trial "
+                  "is marked FAILED", file=sys.stderr)
     return 130 if 130 in bad else (2 if bad else 0)
