@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 with warnings.catch_warnings():  # starlette 1.x suggests httpx2; httpx works the same here
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
 from glassnet.playground.server import create_app

@@ -42,6 +42,15 @@ def shown_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
+def engine_url(url: str) -> str:
+    """The SQLAlchemy URL for a storage URL: ``postgresql://`` (and ``postgres://``) use the
+    psycopg2 driver of the ``sweep`` extra (SQLAlchemy 2.1 would pick psycopg 3)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url.removeprefix(prefix)
+    return url
+
+
 def _quiet_optuna() -> None:
     import optuna
 
@@ -69,12 +78,31 @@ def open_storage(url: str, heartbeat: bool = True) -> Any:
     elif url.startswith("sqlite"):
         engine = {"connect_args": {"timeout": 60}}
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine, **options)
+        storage = optuna.storages.RDBStorage(engine_url(url), engine_kwargs=engine, **options)
+        if url.startswith("sqlite"):
+            _fast_sqlite(storage)
+        return storage
     except Exception as exc:  # sqlalchemy's errors: driver missing, refused, bad database
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         first = re.sub(r"^\([\w.]+\)\s*", "", first)
         raise StorageError(f"--storage {shown_url(url)}: cannot open the study storage "
                            f"({first.rstrip('.')}).") from None
+
+
+def _fast_sqlite(storage: Any) -> None:
+    """WAL journal and ``synchronous=NORMAL``: a commit costs no fsync, which made Optuna's
+    per-epoch reports take longer than the short trials themselves (still safe against a
+    killed process; SQLite's WAL needs a local disk, which a one-machine sweep has)."""
+    import sqlalchemy
+
+    def on_connect(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    storage.engine.dispose()  # connections opened while creating the tables
+    sqlalchemy.event.listen(storage.engine, "connect", on_connect)
 
 
 def _options(where: str, cls: Any, options: Mapping[str, Any], fixed: tuple[str, ...] = ()
@@ -91,15 +119,16 @@ def _options(where: str, cls: Any, options: Mapping[str, Any], fixed: tuple[str,
 
 
 def make_sampler(spec: SweepSpec, worker: int = 0) -> Any:
-    """The spec's sampler; seeded with ``spec.seed + worker`` so workers draw differently."""
+    """The spec's sampler; random and TPE seeded with ``spec.seed + worker`` so workers draw
+    differently, grid with ``spec.seed`` (every worker must shuffle the grid alike)."""
     import optuna
 
     seed = spec.seed + worker
     where = f"{spec.source}: sampler"
-    if spec.sampler == "grid":
+    if spec.sampler == "grid":  # one seed for all: the grid's order must be the same
         grid = {p.name: p.grid(spec.source) for p in spec.params}
         cls = optuna.samplers.GridSampler
-        return cls(grid, seed=seed, **_options(where, cls, spec.sampler_options,
+        return cls(grid, seed=spec.seed, **_options(where, cls, spec.sampler_options,
                                                 ("search_space", "seed")))
     cls = (optuna.samplers.RandomSampler if spec.sampler == "random"
            else optuna.samplers.TPESampler)
@@ -205,11 +234,68 @@ def fail_dead_trials(study: Any) -> list[int]:
         info = t.user_attrs.get("worker")
         if not isinstance(info, Mapping) or info.get("host") != host or _alive(info):
             continue
+        from optuna.exceptions import UpdateFinishedTrialError
+
         try:
-            study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL)
-        except Exception:  # finished meanwhile (another worker marked it): nothing to do
+            study._storage.set_trial_system_attr(t._trial_id, "fail_reason",
+                                                 f"worker process {info.get('pid')} died")
+            if not study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL):
+                continue
+        except UpdateFinishedTrialError:  # another worker marked it meanwhile
             continue
-        study._storage.set_trial_system_attr(t._trial_id, "fail_reason",
-                                             f"worker process {info.get('pid')} died")
         marked.append(t.number)
     return marked
+
+
+# ---------------------------------------------------------------------- trial creation
+class CreationLock:
+    """Makes "count the trials, then create one" atomic across workers, so the study gets
+    exactly ``trials`` trials and a grid point is never taken twice: a PostgreSQL advisory
+    lock (released by the server if the worker dies), or for SQLite an ``flock`` on a file
+    next to the database. Other storages: no lock (concurrent workers may overshoot)."""
+
+    def __init__(self, storage: Any, study_name: str) -> None:
+        self.storage, self.name = storage, study_name
+        self.url = str(getattr(getattr(storage, "engine", None), "url", ""))
+        self._conn: Any = None
+        self._file: Any = None
+        self.held = False
+
+    def _key(self) -> int:
+        import zlib
+
+        return zlib.crc32(f"glassnet sweep {self.name}".encode()) - 2**31
+
+    def acquire(self) -> None:
+        if self.url.startswith("postgresql"):
+            from sqlalchemy import text
+
+            self._conn = self.storage.engine.connect()
+            self._conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": self._key()})
+        elif self.url.startswith("sqlite:///"):
+            try:
+                import fcntl
+            except ImportError:  # not on POSIX: no lock
+                self.held = True
+                return
+            path = self.url.removeprefix("sqlite:///") + ".lock"
+            self._file = open(path, "a+b")  # noqa: SIM115 (held across calls)
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+        self.held = True
+
+    def release(self) -> None:
+        if not self.held:
+            return
+        self.held = False
+        if self._conn is not None:
+            from sqlalchemy import text
+
+            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key()})
+            self._conn.close()
+            self._conn = None
+        if self._file is not None:
+            import fcntl
+
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None

@@ -5,8 +5,9 @@ A trial reports its per-epoch validation metric to Optuna from a fit callback
 (:class:`PruningCallback`); when the pruner says so the run stops after that epoch, keeps
 its run directory (config, checkpoint, model, history) and the trial is PRUNED. Each
 worker asks the study for trials until it holds ``trials`` finished ones (complete or
-pruned; running ones count, failed ones do not, so a killed trial is run again). Workers
-that finish together may start up to ``workers − 1`` trials beyond ``trials``.
+pruned; running ones count, failed ones do not, so a killed trial is run again); counting
+and creating a trial happen under a lock (:class:`~glassnet.sweep.study.CreationLock`), so
+workers never start more than ``trials`` between them.
 """
 
 from __future__ import annotations
@@ -76,12 +77,19 @@ def _trial_value(spec: SweepSpec, values: list[float], early_stopping: bool) -> 
     return (min if spec.direction == "minimize" else max)(values)
 
 
-def make_objective(spec: SweepSpec, sweep_dir: Path, worker: dict[str, Any]
-                   ) -> Callable[[Any], float]:
-    """The Optuna objective: run one trial as ``glassnet train`` and return its metric."""
+def make_objective(spec: SweepSpec, sweep_dir: Path, worker: dict[str, Any],
+                   lock: Any = None) -> Callable[[Any], float]:
+    """The Optuna objective: run one trial as ``glassnet train`` and return its metric
+    (a run that diverged returns the worst value, ±inf, and keeps the reason in its
+    ``diverged`` attribute).
+    ``lock`` (a held :class:`~glassnet.sweep.study.CreationLock`) is released first: the
+    trial exists now, other workers may count it."""
 
     def objective(trial: Any) -> float:
         import optuna
+
+        if lock is not None:
+            lock.release()
 
         from glassnet.sweep.trial import suggest_all, trial_config
         from glassnet.train.runs import train_run
@@ -105,11 +113,13 @@ def make_objective(spec: SweepSpec, sweep_dir: Path, worker: dict[str, Any]
         trial.set_user_attr("epochs", len(cb.values))
         if code == 130:
             raise KeyboardInterrupt
+        if code == 1:  # diverged (non-finite loss): a result, the worst value there is
+            last = log.read_text(encoding="utf-8").strip().splitlines()[-1:] or ["diverged"]
+            trial.set_user_attr("diverged", last[0])
+            return math.inf if spec.direction == "minimize" else -math.inf
         if code != 0:
-            last = log.read_text(encoding="utf-8").strip().splitlines()[-1:] or ["failed"]
-            trial.set_user_attr("error", last[0])
-            print(f"glassnet sweep: trial {trial.number} failed: {last[0]}", file=sys.stderr)
-            raise ConfigError(f"trial {trial.number}: {last[0]}")
+            raise ConfigError(f"trial {trial.number}: glassnet train exited with {code}; see "
+                              f"{log}")
         if cb.pruned_at is not None:
             trial.set_user_attr("pruned_at", cb.pruned_at)
             raise optuna.TrialPruned(f"pruned after epoch {cb.pruned_at}")
@@ -141,19 +151,31 @@ def run_worker(spec: SweepSpec, sweep_dir: str | os.PathLike[str], storage_url: 
                on_trial_end: Callable[[Any], None] | None = None) -> int:
     """Run trials until the study holds ``spec.trials`` finished or running ones; returns
     the number this worker ran. ``index`` offsets the sampler's seed."""
-    from glassnet.sweep.study import fail_dead_trials, open_storage, open_study, worker_id
+    from glassnet.sweep.study import (
+        CreationLock,
+        fail_dead_trials,
+        open_storage,
+        open_study,
+        worker_id,
+    )
 
     sweep = Path(sweep_dir).absolute()
-    study = open_study(spec, open_storage(storage_url), study_name, worker=index)
-    objective = make_objective(spec, sweep, worker_id())
+    storage = open_storage(storage_url)
+    study = open_study(spec, storage, study_name, worker=index)
+    lock = CreationLock(storage, study_name)
+    objective = make_objective(spec, sweep, worker_id(), lock)
     ran = failures = 0
     while True:
         fail_dead_trials(study)
-        c = counts(study)
-        if c["complete"] + c["pruned"] + c["running"] >= spec.trials or _grid_done(study):
-            return ran
-        before = c["failed"]
-        study.optimize(objective, n_trials=1, catch=(GlassnetError,))
+        lock.acquire()
+        try:
+            c = counts(study)
+            if c["complete"] + c["pruned"] + c["running"] >= spec.trials or _grid_done(study):
+                return ran
+            before = c["failed"]
+            study.optimize(objective, n_trials=1, catch=(GlassnetError,))
+        finally:
+            lock.release()
         ran += 1
         if on_trial_end is not None:
             on_trial_end(study)
