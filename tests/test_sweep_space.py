@@ -225,8 +225,9 @@ def test_study_refuses_another_spec(tmp_path):
     storage = open_storage(default_storage(tmp_path), heartbeat=False)
     open_study(spec_of(), storage, "s")
     open_study(spec_of(), storage, "s")  # the same spec joins
+    open_study(spec_of(trials=30), storage, "s")  # more trials: the same search, extended
     with pytest.raises(StorageError, match="created from a different sweep spec"):
-        open_study(spec_of(trials=3), storage, "s")
+        open_study(spec_of(metric="val_accuracy"), storage, "s")
     with pytest.raises(StorageError, match="no such study"):
         open_study(spec_of(), storage, "other", create=False)
 
