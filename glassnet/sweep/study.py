@@ -152,8 +152,9 @@ def make_pruner(spec: SweepSpec) -> Any:
 
 def open_study(spec: SweepSpec, storage: Any, name: str, worker: int = 0,
                create: bool = True) -> Any:
-    """Create the study ``name`` or join it; a study created from another sweep spec, or a
-    missing one when ``create`` is False, is a StorageError."""
+    """Create the study ``name`` or join it; a study created from another sweep spec (other
+    than its number of trials, which may change), or a missing one when ``create`` is
+    False, is a StorageError."""
     import optuna
 
     url = shown_url(str(storage.url)) if hasattr(storage, "url") else "the storage"
@@ -170,9 +171,13 @@ def open_study(spec: SweepSpec, storage: Any, name: str, worker: int = 0,
         raise StorageError(f"--study {name} in {url}: {exc}") from None
     stored = study.user_attrs.get(SPEC_ATTR)
     wanted = spec.to_dict()
+
+    def searched(d: dict[str, Any]) -> dict[str, Any]:  # `trials` may grow on --resume
+        return {k: v for k, v in d.items() if k != "trials"}
+
     if stored is None:
         study.set_user_attr(SPEC_ATTR, wanted)
-    elif stored != _plain(wanted):
+    elif searched(stored) != searched(_plain(wanted)):
         raise StorageError(f"--study {name} in {url} was created from a different sweep "
                            "spec; give another --study name, or the same sweep file.")
     return study
