@@ -189,7 +189,8 @@ def _train_epoch(run: TrainingRun, data: Arrays, cbs: CallbackList, shuffle: boo
         idx = ep.perm[ep.position : ep.position + bs]
         tb = T[idx]
         # forward + backward: fills net.grads with ∂C/∂θ of this batch
-        p = net.compute_gradients(X[idx], tb, loss, reg, train=True, validate=False)
+        p = net.compute_gradients(X[idx], tb, loss, reg, train=True, validate=False,
+                                  workspace=True)
         if not math.isfinite(p.loss):
             raise _DivergedError(ep.batch + 1, p.loss)
         # update: clipping (if configured) and the optimizer's step, in place
