@@ -345,7 +345,7 @@ class Network:
         p.targets = t
         p.per_sample_loss = loss.per_sample(y, t)
         p.scale = loss.scale(t)
-        p.data_loss = float(p.scale * np.sum(p.per_sample_loss))
+        p.data_loss = float(p.scale * np.add.reduce(p.per_sample_loss))  # scale · Σ_s C_s
         p.loss_fn = loss
 
         last = p.layers[-1]
