@@ -175,7 +175,8 @@ def standin_fit(
 
 
 class GlassnetTrainer(Trainer):
-    """glassnet: ``compute_gradients(validate=False)`` + ``opt.step`` per batch, or ``fit``."""
+    """glassnet: ``compute_gradients(validate=False, workspace=True)`` + ``opt.step`` per
+    batch, or ``fit``."""
 
     def __init__(self, spec: dict[str, Any], data: dict[str, np.ndarray]) -> None:
         import glassnet as gn
@@ -206,7 +207,9 @@ class GlassnetTrainer(Trainer):
             _check_unit(spec, ("step",), "glassnet loop")
             # the targets, validated once as the training loop does (one-hot float32 rows)
             self.T = self.loss.prepare_targets(self.y, n, self.net.n_outputs, self.net.dtype)
-            self.info["train_step"] = "compute_gradients(validate=False) + Adam.step"
+            self.info["train_step"] = (
+                "compute_gradients(validate=False, workspace=True) + Adam.step"
+            )
         else:
             self.info["train_step"] = "Network.fit" + (" (STAND-IN)" if standin else "")
 
@@ -233,7 +236,7 @@ class GlassnetTrainer(Trainer):
             for _ in range(units):
                 sl = self.batches.next()
                 t0 = clock()
-                net.compute_gradients(X[sl], T[sl], loss, validate=False)
+                net.compute_gradients(X[sl], T[sl], loss, validate=False, workspace=True)
                 t1 = clock()
                 opt.step(net.params, net.grads)
                 t_fb += t1 - t0

@@ -42,9 +42,9 @@ def _phases(tr: Any, steps: int) -> dict[str, float]:
     for _ in range(steps):
         sl = tr.batches.next()
         t0 = clock()
-        net.forward_pass(X[sl], train=True, validate=False)
+        net.forward_pass(X[sl], train=True, validate=False, workspace=True)
         t1 = clock()
-        net.compute_gradients(X[sl], T[sl], loss, validate=False)
+        net.compute_gradients(X[sl], T[sl], loss, validate=False, workspace=True)
         t2 = clock()
         opt.step(net.params, net.grads)
         t3 = clock()
@@ -141,7 +141,7 @@ def _cprofile(tr: Any, steps: int, top: int = 14) -> list[dict[str, Any]]:
     def loop() -> None:
         for _ in range(steps):
             sl = tr.batches.next()
-            net.compute_gradients(X[sl], T[sl], loss, validate=False)
+            net.compute_gradients(X[sl], T[sl], loss, validate=False, workspace=True)
             opt.step(net.params, net.grads)
 
     prof = cProfile.Profile()

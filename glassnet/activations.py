@@ -56,13 +56,13 @@ def _shift_by_max(z: Array) -> Array:
     """z − max_k z_k per row. When a row spans more than the largest float (say ±1e308)
     the difference overflows to −inf, which is the right limit (e^{−inf} = 0): no warning."""
     with np.errstate(over="ignore"):
-        return z - z.max(axis=-1, keepdims=True)
+        return z - np.maximum.reduce(z, axis=-1, keepdims=True)
 
 
 def softmax(z: Array) -> Array:
     """Row-wise softmax, shifted by the row maximum so that e^x never overflows."""
     e = np.exp(_shift_by_max(z))
-    e /= e.sum(axis=-1, keepdims=True)
+    e /= np.add.reduce(e, axis=-1, keepdims=True)
     return e
 
 

@@ -301,7 +301,7 @@ class CrossEntropy(Loss):
 
     def per_sample(self, y: Array, t: Array) -> Array:
         logp = log_softmax(y) if self.from_logits else _clamped_log(y)
-        return -np.sum(self._weighted_q(t) * logp, axis=1)
+        return -np.add.reduce(self._weighted_q(t) * logp, axis=1)  # Σ_k, as np.sum
 
     def grad(self, y: Array, t: Array) -> Array:
         wq = self._weighted_q(t)

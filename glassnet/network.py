@@ -13,6 +13,12 @@ Backward, with C_s the loss of sample s and ``scale`` the reduction's factor (1/
 
 All parameters live in one flat array ``net.params`` (and gradients in ``net.grads``);
 each layer's W and b are views into it, so an optimizer step is a few passes over one array.
+
+Training loops may pass ``workspace=True`` to :meth:`Network.compute_gradients`: the same
+equations then write z, a, δ, ∂C/∂a into buffers allocated once per (batch size, mode) and
+reused by every later call (``out=`` ufuncs and products, no per-step allocation of the large
+arrays). The results are bit for bit those of a fresh pass; only the returned Pass's arrays
+are views into the workspace, valid until the next ``workspace=True`` call.
 """
 
 from __future__ import annotations
@@ -241,14 +247,17 @@ class Network:
         masks: Sequence[Any] | None = None,
         rng: np.random.Generator | None = None,
         validate: bool = True,
+        workspace: bool = False,
     ) -> Pass:
         """Run the forward pass and keep every layer's a_prev, z, a, mask, out.
 
         In training mode a layer with dropout uses ``masks[l-1]`` when given (one row for
         all samples or one row per sample), otherwise draws a mask from ``rng`` (default
-        ``net.rng``).
+        ``net.rng``). ``workspace=True``: see the module docstring (the records' arrays are
+        then reused buffers, overwritten by the next such call).
         """
         a = self._check_inputs(x) if validate else x
+        ws = self._workspace(a.shape[0], train) if workspace else None
         if masks is not None and len(masks) != len(self.layers):
             raise ShapeError(
                 f"Network: masks must have one entry per layer ({len(self.layers)}); "
@@ -264,10 +273,20 @@ class Network:
         rng = self.rng if rng is None else rng
         records = []
         for l, layer in enumerate(self.layers, start=1):
-            z = a @ layer.W.T
-            if layer.b is not None:
-                z += layer.b
-            act = layer.activation.forward(z)
+            if ws is None:
+                z = a @ layer.W.T
+                if layer.b is not None:
+                    z += layer.b
+                act = layer.activation.forward(z)
+            else:
+                buf = ws[l - 1]
+                z = np.matmul(a, layer.W.T, out=buf["z"])  # z = a W^T (the same product)
+                if layer.b is not None:
+                    z += layer.b
+                if layer.activation.name == "relu":  # a = max(z, 0), in place
+                    act = np.maximum(z, 0.0, out=buf["a"])
+                else:
+                    act = layer.activation.forward(z)
             rec = LayerRecord(l, a, z, act)
             out = act
             drop = layer.dropout
@@ -301,6 +320,7 @@ class Network:
         fused: bool = True,
         input_grad: bool = False,
         validate: bool = True,
+        workspace: bool = False,
     ) -> Pass:
         """Forward pass, loss, and backpropagation; writes ∂C/∂θ into ``net.grads``.
 
@@ -310,18 +330,22 @@ class Network:
         ``input_grad=True`` also records ∂C_s/∂x in ``layers[0].grad_a_prev``. With
         ``validate=False`` the caller promises ``x`` and ``t`` are already checked arrays
         of the network's dtype (the training loop validates once, not per batch).
+        ``workspace=True`` (training loops) reuses buffers allocated once per batch size:
+        the same numbers, but the returned Pass is valid only until the next such call.
         """
         loss = get_loss(loss)
         if validate:
             self.check_loss(loss)
-        p = self.forward_pass(x, train=train, masks=masks, rng=rng, validate=validate)
+        p = self.forward_pass(
+            x, train=train, masks=masks, rng=rng, validate=validate, workspace=workspace
+        )
         y = p.output
         if validate:
             t = loss.prepare_targets(t, y.shape[0], self.n_outputs, self.dtype)
         p.targets = t
         p.per_sample_loss = loss.per_sample(y, t)
         p.scale = loss.scale(t)
-        p.data_loss = float(p.scale * np.sum(p.per_sample_loss))
+        p.data_loss = float(p.scale * np.add.reduce(p.per_sample_loss))  # scale · Σ_s C_s
         p.loss_fn = loss
 
         last = p.layers[-1]
@@ -332,7 +356,9 @@ class Network:
         p.output_rule = "general" if delta is None else "fused"
         if delta is None:
             last.grad_out = loss.grad(y, t)
-        self._backward(p, delta, input_grad)
+        self._backward(
+            p, delta, input_grad, self._workspace(y.shape[0], train) if workspace else None
+        )
         if regularization is not None and regularization.active:
             self._add_penalty(p, regularization, y.shape[0])
         return p
@@ -355,10 +381,13 @@ class Network:
             )
         return loss
 
-    def _backward(self, p: Pass, delta_L: Array | None, input_grad: bool) -> None:
+    def _backward(
+        self, p: Pass, delta_L: Array | None, input_grad: bool, ws: list[dict] | None = None
+    ) -> None:
         scale = p.scale
         for i in range(len(self.layers) - 1, -1, -1):
             layer, rec = self.layers[i], p.layers[i]
+            buf = None if ws is None else ws[i]
             if i == len(self.layers) - 1 and delta_L is not None:
                 rec.delta = delta_L
             else:
@@ -370,17 +399,57 @@ class Network:
                 elif layer.dropout is not None and layer.dropout.scaling == "standard":
                     grad_a = grad_a * layer.dropout.eval_factor()
                 rec.grad_a = grad_a
-                rec.delta = layer.activation.vjp(rec.z, rec.a, grad_a)
+                if buf is not None and layer.activation.name == "relu":
+                    # δ = g ⊙ [z > 0], into the workspace (the same products as vjp)
+                    positive = np.greater(rec.z, 0.0, out=buf["mask"])
+                    rec.delta = np.multiply(grad_a, positive, out=buf["delta"])
+                else:
+                    rec.delta = layer.activation.vjp(rec.z, rec.a, grad_a)
             # the reduction's factor goes on δ (samples × units), not on ∂C/∂W (units × inputs)
-            delta_scaled = rec.delta if scale == 1.0 else rec.delta * scale
+            if scale == 1.0:
+                delta_scaled = rec.delta
+            elif buf is None:
+                delta_scaled = rec.delta * scale
+            else:
+                delta_scaled = np.multiply(rec.delta, scale, out=buf["scaled"])
             np.matmul(delta_scaled.T, rec.a_prev, out=layer.grad_W)
             if layer.b is not None:
-                np.sum(delta_scaled, axis=0, out=layer.grad_b)
+                np.add.reduce(delta_scaled, axis=0, out=layer.grad_b)
             rec.grad_W, rec.grad_b = layer.grad_W, layer.grad_b
-            if i > 0:  # ∂C_s/∂a^{l−1} = δ^l W^l, the next layer down's upstream gradient
-                rec.grad_a_prev = p.layers[i - 1].grad_out = rec.delta @ layer.W
-            elif input_grad:
-                rec.grad_a_prev = rec.delta @ layer.W
+            if i > 0 or input_grad:  # ∂C_s/∂a^{l−1} = δ^l W^l, the next layer down's upstream
+                if buf is None:
+                    rec.grad_a_prev = rec.delta @ layer.W
+                else:
+                    rec.grad_a_prev = np.matmul(rec.delta, layer.W, out=buf["grad_a_prev"])
+                if i > 0:
+                    p.layers[i - 1].grad_out = rec.grad_a_prev
+
+    def _workspace(self, n: int, train: bool) -> list[dict[str, Array]]:
+        """Buffers per layer for batches of ``n`` samples, allocated on first use.
+
+        Per layer l: z, a (n × n_out), the ReLU mask, δ and scale·δ (n × n_out), and
+        ∂C/∂a^{l−1} (n × n_in). A few batch sizes are kept (an epoch's last batch is shorter).
+        """
+        cache = self.__dict__.setdefault("_workspaces", {})
+        key = (n, bool(train))
+        ws = cache.get(key)
+        if ws is None:
+            if len(cache) >= 4:
+                cache.clear()
+            dt = self.dtype
+            ws = [
+                {
+                    "z": np.empty((n, layer.n_out), dt),
+                    "a": np.empty((n, layer.n_out), dt),
+                    "mask": np.empty((n, layer.n_out), bool),
+                    "delta": np.empty((n, layer.n_out), dt),
+                    "scaled": np.empty((n, layer.n_out), dt),
+                    "grad_a_prev": np.empty((n, layer.n_in), dt),
+                }
+                for layer in self.layers
+            ]
+            cache[key] = ws
+        return ws
 
     def penalized_arrays(self, regularization: Regularization) -> list[str]:
         """Names of the parameters the penalty applies to (weights, and biases if included)."""

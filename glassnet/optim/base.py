@@ -8,6 +8,7 @@ writes ``_update`` — the algorithm box, one equation per line, with in-place u
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
@@ -142,6 +143,8 @@ class Optimizer:
         self._t = 0
         self._bufs: dict[str, np.ndarray | None] = dict.fromkeys(self._fields)
         self._tmp: dict[str, np.ndarray] = {}
+        #: (params shape, dtype, grads shape) that state and scratch were prepared for
+        self._ready: tuple[Any, ...] | None = None
 
     def step(self, params: np.ndarray, grads: np.ndarray, lr: float | None = None) -> None:
         """Apply one update to ``params`` in place.
@@ -155,7 +158,19 @@ class Optimizer:
             η for this step only (a schedule's value); default ``self.lr``.
         """
         where = type(self).__name__
-        lr = self._lr if lr is None else check_number(where, "lr", lr, low=0.0)
+        if lr is None:
+            lr = self._lr
+        elif not (type(lr) is float and 0.0 <= lr < math.inf):  # the common case, checked fast
+            lr = check_number(where, "lr", lr, low=0.0)
+        ready = self._ready
+        if ready is not None and ready == (
+            getattr(params, "shape", None),
+            getattr(params, "dtype", None),
+            getattr(grads, "shape", None),
+        ):
+            # the same arrays' shapes as the last step: state and scratch already fit
+            self._clip_and_update(params, grads, lr)
+            return
         if not isinstance(params, np.ndarray) or params.dtype.kind != "f":
             raise DataError(
                 f"{where}.step: params must be a float NumPy array; got {params!r:.50}."
@@ -166,6 +181,11 @@ class Optimizer:
                 f"got {getattr(grads, 'shape', type(grads).__name__)}."
             )
         self._prepare(params)  # may raise: before anything is modified
+        if isinstance(grads, np.ndarray):
+            self._ready = (params.shape, params.dtype, grads.shape)
+        self._clip_and_update(params, grads, lr)
+
+    def _clip_and_update(self, params: np.ndarray, grads: np.ndarray, lr: float) -> None:
         if self.clip_norm is not None:
             clip_by_global_norm(grads, self.clip_norm)
         if self.clip_value is not None:
@@ -299,7 +319,7 @@ class Optimizer:
                 raise ConfigError(f"{where}: {k!r} is a second moment and must be ≥ 0.")
             shape = arr.shape
             bufs[k] = arr
-        self._t, self._bufs = t, bufs
+        self._t, self._bufs, self._ready = t, bufs, None
 
     def describe(self, sl: Any = slice(None)) -> dict[str, np.ndarray]:
         """Named per-parameter state for ``params[sl]`` after the last step (copies).
