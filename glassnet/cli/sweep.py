@@ -112,7 +112,13 @@ def _sweep(args: argparse.Namespace) -> int:
     from glassnet.sweep.progress import SweepProgress
     from glassnet.sweep.report import table, trial_rows, write_sweep_files
     from glassnet.sweep.space import read_file
-    from glassnet.sweep.study import fail_dead_trials, open_storage, open_study, shown_url
+    from glassnet.sweep.study import (
+        CreationLock,
+        fail_dead_trials,
+        open_storage,
+        open_study,
+        shown_url,
+    )
     from glassnet.sweep.trial import check_space
     from glassnet.sweep.worker import run_worker, run_workers
 
@@ -122,9 +128,10 @@ def _sweep(args: argparse.Namespace) -> int:
     check_space(spec)  # before any file is written or trial started
     if storage.startswith("sqlite") and not args.resume:
         out.mkdir(parents=True, exist_ok=True)
-    study = open_study(spec, open_storage(storage, heartbeat=False), name)
+    rdb = open_storage(storage, heartbeat=False)
+    study = open_study(spec, rdb, name)
     write_sweep_files(out, spec, storage, name)
-    marked = fail_dead_trials(study)
+    marked = fail_dead_trials(study, CreationLock(rdb, name))
     quiet = args.quiet
     if not quiet:
         print(f"glassnet sweep: study {name!r} in {shown_url(storage)}, {spec.trials} trials, "
@@ -132,7 +139,7 @@ def _sweep(args: argparse.Namespace) -> int:
               f"directory {out}", file=sys.stderr)
         if marked:
             print(f"glassnet sweep: marked trial(s) {', '.join(map(str, marked))} of dead "
-                  "workers FAILED", file=sys.stderr)
+                  "workers FAILED and queued them again (same parameters)", file=sys.stderr)
     bar = SweepProgress(spec.trials, spec.metric, enabled=not quiet)
     try:
         if args.jobs == 1:
