@@ -180,10 +180,9 @@ pruner: none
 """
 
 
-def test_killed_grid_trial_is_failed_and_its_point_run_again(tmp_path):
-    """SIGKILL in the middle of a trial, then --resume: the trial is FAILED, its grid
-    point is queued again with the same parameters, every point finishes once."""
-    import signal
+def start_until_mid_trial(tmp_path: Path):
+    """Start ``glassnet sweep k.yaml --out K`` (its own process group); return the process,
+    the study and the RUNNING trial once that trial has finished an epoch."""
     import time
 
     import optuna
@@ -193,12 +192,11 @@ def test_killed_grid_trial_is_failed_and_its_point_run_again(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "glassnet", "sweep", "k.yaml", "--out", "K",
                              "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     storage = f"sqlite:///{tmp_path / 'K' / 'study.db'}"
-    killed = None
+    deadline = time.monotonic() + 240  # only against a hang; no timing is asserted
     try:
-        deadline = time.monotonic() + 240  # only against a hang; no timing is asserted
-        while killed is None:
+        while True:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the sweep never got into a trial"
             time.sleep(0.05)
@@ -208,13 +206,23 @@ def test_killed_grid_trial_is_failed_and_its_point_run_again(tmp_path):
             for t in study.get_trials(states=(TrialState.RUNNING,)):
                 csv = tmp_path / "K" / "trials" / f"trial-{t.number:04d}" / "history.csv"
                 if csv.is_file() and len(csv.read_text(encoding="utf-8").splitlines()) >= 2:
-                    killed = t  # one epoch done, more to come
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+                    return proc, study, t  # one epoch done, more to come
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+def test_killed_grid_trial_is_failed_and_its_point_run_again(tmp_path):
+    """SIGKILL in the middle of a trial, then --resume: the trial is FAILED, its grid
+    point is queued again with the same parameters, every point finishes once."""
+    import signal
+
+    from optuna.trial import TrialState
+
+    proc, study, killed = start_until_mid_trial(tmp_path)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
     assert study._storage.get_trial(killed._trial_id).state == TrialState.RUNNING
 
     r = run_cli("sweep", "k.yaml", "--out", "K", "--resume", cwd=tmp_path)
@@ -266,3 +274,30 @@ def test_requeue_keeps_the_point_and_drops_the_dead_workers_attributes():
         number = requeue(study, study.trials[-1])
     assert number is None
     assert len(study.trials) == 1 + MAX_RETRIES
+
+
+def test_ctrl_c_fails_the_trial_and_queues_it_for_resume(tmp_path):
+    import signal
+
+    from optuna.trial import TrialState
+
+    proc, study, stopped = start_until_mid_trial(tmp_path)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted; continue with: glassnet sweep k.yaml --resume --out K" in err
+    frozen = study._storage.get_trial(stopped._trial_id)
+    assert frozen.state == TrialState.FAIL
+    assert frozen.user_attrs["error"] == "interrupted (Ctrl-C)"
+    # fit stopped after the batch: the checkpoint holds the epochs done and the unfinished one
+    assert (tmp_path / "K" / frozen.user_attrs["run_dir"] / "checkpoint.glassnet").is_file()
+    queued = study.get_trials(states=(TrialState.WAITING,))
+    assert [(t.params, t.user_attrs["retry_of"]) for t in queued] == [
+        (stopped.params, stopped.number)]
+
+    r = run_cli("sweep", "k.yaml", "--out", "K", "--resume", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert sorted((t.params["lr"], t.params["seed"]) for t in complete) == [
+        (lr, s) for lr in (0.01, 0.03) for s in (0, 1)]
+    assert len(study.get_trials()) == 5

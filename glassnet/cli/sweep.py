@@ -141,6 +141,7 @@ def _sweep(args: argparse.Namespace) -> int:
             print(f"glassnet sweep: marked trial(s) {', '.join(map(str, marked))} of dead "
                   "workers FAILED and queued them again (same parameters)", file=sys.stderr)
     bar = SweepProgress(spec.trials, spec.metric, enabled=not quiet)
+    resume = f"continue with: glassnet sweep {spec_file} --resume --out {out}"
     try:
         if args.jobs == 1:
             run_worker(spec, out, storage, name, on_trial_end=bar.update)
@@ -150,10 +151,12 @@ def _sweep(args: argparse.Namespace) -> int:
         bar.update(study)
     except KeyboardInterrupt:
         bar.close()
-        print(f"glassnet sweep: interrupted; continue with: glassnet sweep {spec_file} "
-              f"--resume --out {out}", file=sys.stderr)
+        print(f"glassnet sweep: interrupted; {resume}", file=sys.stderr)
         return 130
     bar.close()
+    if 130 in codes:  # the workers saw the Ctrl-C first
+        print(f"glassnet sweep: interrupted; {resume}", file=sys.stderr)
+        return 130
     rows = trial_rows(study)
     if not quiet:
         print(table(rows[:10], spec), file=sys.stderr)

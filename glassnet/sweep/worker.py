@@ -114,7 +114,11 @@ def make_objective(spec: SweepSpec, sweep_dir: Path, worker: dict[str, Any],
             raise
         trial.set_user_attr("curve", [v if math.isfinite(v) else None for v in cb.values])
         trial.set_user_attr("epochs", len(cb.values))
-        if code == 130:
+        if code == 130:  # Ctrl-C: this trial is FAILED, a copy waits for --resume
+            from glassnet.sweep.study import requeue
+
+            trial.set_user_attr("error", "interrupted (Ctrl-C)")
+            requeue(trial.study, trial.study._storage.get_trial(trial._trial_id))
             raise KeyboardInterrupt
         if code != 0:
             last = log.read_text(encoding="utf-8").strip().splitlines()[-1:] or ["failed"]
