@@ -225,8 +225,9 @@ def test_study_refuses_another_spec(tmp_path):
     storage = open_storage(default_storage(tmp_path), heartbeat=False)
     open_study(spec_of(), storage, "s")
     open_study(spec_of(), storage, "s")  # the same spec joins
+    open_study(spec_of(trials=30), storage, "s")  # more trials: the same search, extended
     with pytest.raises(StorageError, match="created from a different sweep spec"):
-        open_study(spec_of(trials=3), storage, "s")
+        open_study(spec_of(metric="val_accuracy"), storage, "s")
     with pytest.raises(StorageError, match="no such study"):
         open_study(spec_of(), storage, "other", create=False)
 
@@ -332,3 +333,33 @@ def test_progress_line_names_done_running_queued_pruned_best():
     assert out.getvalue().splitlines() == [
         "sweep: 1/4 done, running 1, pruned 0, failed 0, best val_loss 0.5",
         "sweep: 3/4 done, running 0, pruned 1, failed 0, best val_loss 0.25"]
+
+
+def test_fail_dead_trials_marks_only_dead_processes_of_this_host(tmp_path):
+    import optuna
+    from optuna.trial import TrialState
+
+    from glassnet.sweep.study import default_storage, fail_dead_trials, open_storage, worker_id
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # reaped: its pid is free
+    storage = open_storage(default_storage(tmp_path), heartbeat=False)
+    study = optuna.create_study(storage=storage, study_name="s")
+    me = worker_id()
+    owners = {"dead here": {**me, "pid": gone.pid, "start": ""},
+              "alive here": me,  # this test process
+              "elsewhere": {**me, "host": me["host"] + "-other", "pid": gone.pid},
+              "reused pid": {**me, "start": "1"}}  # our pid, but another process's start
+    trials = {}
+    for name, info in owners.items():
+        t = study.ask()
+        t.set_user_attr("worker", info)
+        trials[name] = t
+    marked = fail_dead_trials(study)
+    assert sorted(marked) == sorted([trials["dead here"].number, trials["reused pid"].number])
+    state = {n: study._storage.get_trial(t._trial_id).state for n, t in trials.items()}
+    assert state == {"dead here": TrialState.FAIL, "alive here": TrialState.RUNNING,
+                     "elsewhere": TrialState.RUNNING, "reused pid": TrialState.FAIL}
+    reason = study._storage.get_trial(trials["dead here"]._trial_id).system_attrs["fail_reason"]
+    assert reason == f"worker process {gone.pid} died"
+    assert fail_dead_trials(study) == []  # nothing left to mark

@@ -31,13 +31,15 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser(
         "sweep", help="search hyper-parameters (Optuna), every trial a train run",
+        usage="glassnet sweep SWEEP.yaml [--storage URL] [--study NAME] [--jobs N] [--resume] "
+        "[--out DIR] [--quiet]\n       glassnet sweep report DIR [--top K]",
         description="Search hyper-parameters of a glassnet train configuration with Optuna "
         "(grid, random or TPE sampling; median or successive-halving pruning on the "
         "per-epoch validation metric). 'glassnet sweep report DIR' ranks the trials and "
         "draws the report pictures.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     one_line_errors(p)
-    p.add_argument("target", nargs="+", metavar="SWEEP.yaml | report DIR",
+    p.add_argument("target", nargs="+", metavar="SWEEP.yaml",
                    help="the sweep file, or 'report' and a sweep directory")
     p.add_argument("--storage", metavar="URL", help="Optuna storage URL (default "
                    "sqlite:///<sweep dir>/study.db), e.g. postgresql://user@host:5432/db")
@@ -163,4 +165,8 @@ def _sweep(args: argparse.Namespace) -> int:
         print(f"glassnet sweep: wrote {out}; full report: glassnet sweep report {out}",
               file=sys.stderr)
     bad = [c for c in codes if c != 0]
+    for k, code in enumerate(codes):
+        if code < 0:
+            print(f"glassnet sweep: worker {k} was killed (signal {-code}); its running trial "
+                  "is marked FAILED and queued again", file=sys.stderr)
     return 130 if 130 in bad else (2 if bad else 0)

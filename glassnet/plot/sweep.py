@@ -40,20 +40,26 @@ def sweep_curves(curves: Mapping[str, Sequence[float | None]], metric: str, path
     return style.finish(fig, path, {"curves": drawn, "metric": metric}, "sweep curves", dpi)
 
 
-def _axis_values(values: Sequence[Any]) -> tuple[np.ndarray, list[str] | None]:
-    """Numbers as they are; anything else (names, layer lists) as category positions."""
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+def _axis_values(values: Sequence[Any], categorical: bool = False
+                 ) -> tuple[np.ndarray, list[str] | None]:
+    """Numbers as they are; anything else (names, layer lists) and ``categorical`` values
+    (a choice of numbers) as evenly spaced categories, numbers in numeric order."""
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    if numeric and not categorical:
         return np.asarray(values, dtype=float), None
-    names = sorted({str(v) for v in values})
-    return np.array([names.index(str(v)) for v in values], dtype=float), names
+    distinct = sorted(set(values), key=lambda v: (0, float(v), "") if numeric else (1, 0, str(v)))
+    names = [f"{v:g}" if numeric else str(v) for v in distinct]
+    return np.array([distinct.index(v) for v in values], dtype=float), names
 
 
 def sweep_scatter(rows: Sequence[Mapping[str, Any]], params: Sequence[str], metric: str,
                   path: Any = None, *, log_params: Sequence[str] = (),
-                  dpi: float | None = None) -> style.PlotResult:
+                  categorical: Sequence[str] = (), dpi: float | None = None
+                  ) -> style.PlotResult:
     """``rows``: ``{"params": {name: value}, "value": float, "state": "COMPLETE"|"PRUNED"}``
     (a pruned trial's value is its last reported one). One panel per parameter, the metric
-    on the y axis; complete trials filled, pruned ones hollow."""
+    on the y axis; complete trials filled, pruned ones hollow. ``log_params`` get a log x
+    axis, ``categorical`` ones (choices) one evenly spaced position per value."""
     rows = [r for r in rows if r.get("value") is not None and np.isfinite(r["value"])]
     if not rows or not params:
         raise DataError("sweep scatter: no finished trial with a value to draw.")
@@ -67,7 +73,7 @@ def sweep_scatter(rows: Sequence[Mapping[str, Any]], params: Sequence[str], metr
         axes = fig.subplots(nrows, cols, squeeze=False).ravel()
         for ax, name in zip(axes, params, strict=False):
             have = [r for r in rows if name in r["params"]]
-            xs, names = _axis_values([r["params"][name] for r in have])
+            xs, names = _axis_values([r["params"][name] for r in have], name in categorical)
             ys = np.array([float(r["value"]) for r in have])
             done = np.array([r["state"] == "COMPLETE" for r in have], dtype=bool)
             ax.scatter(xs[done], ys[done], color=style.color(0), s=28, label="complete")

@@ -61,6 +61,7 @@ def trial_rows(study: Any) -> list[dict[str, Any]]:
         duration = (t.datetime_complete - t.datetime_start).total_seconds() if (
             t.datetime_complete and t.datetime_start) else None
         rows.append({"number": t.number, "state": t.state.name, "value": value,
+                     "diverged": bool(t.user_attrs.get("diverged")),
                      "params": dict(t.params), "epochs": t.user_attrs.get("epochs"),
                      "curve": t.user_attrs.get("curve") or [],
                      "run_dir": t.user_attrs.get("run_dir"), "seconds": duration})
@@ -101,7 +102,8 @@ def table(rows: list[dict[str, Any]], spec: SweepSpec) -> str:
     body = []
     for i, r in enumerate(rows, start=1):
         seconds = None if r["seconds"] is None else round(r["seconds"], 2)
-        body.append([str(i), str(r["number"]), r["state"].lower(), _cell(r["value"]),
+        state = "diverged" if r.get("diverged") else r["state"].lower()
+        body.append([str(i), str(r["number"]), state, _cell(r["value"]),
                      _cell(r["epochs"]), _cell(seconds), *(_cell(r["params"].get(n))
                                                            for n in names)])
     widths = [max(len(h), *(len(b[k]) for b in body)) if body else len(h)
@@ -119,8 +121,9 @@ def importances(study: Any) -> dict[str, float] | None:
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if len(complete) < 2:
         return None
+    evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)  # the same every time
     try:
-        result = optuna.importance.get_param_importances(study)
+        result = optuna.importance.get_param_importances(study, evaluator=evaluator)
     except (RuntimeError, ValueError):
         return None
     return {k: float(v) for k, v in result.items()} or None
@@ -143,12 +146,16 @@ def pictures(study: Any, spec: SweepSpec, out_dir: Path, top: int = 5) -> list[P
                 and r["value"] is not None]
     if finished:
         logs = [p.name for p in spec.params if p.kind.startswith("log")]
+        choices = [p.name for p in spec.params if p.kind == "choice"]
         written.append(sweep_scatter(finished, [p.name for p in spec.params], spec.metric,
-                                     out_dir / "params.png", log_params=logs).path)
+                                     out_dir / "params.png", log_params=logs,
+                                     categorical=choices).path)
     imp = importances(study)
     if imp:
-        written.append(sweep_importances(imp, out_dir / "importances.png",
-                                         title=f"Importance for {spec.metric}").path)
+        n = sum(r["state"] == "COMPLETE" for r in rows)
+        written.append(sweep_importances(
+            imp, out_dir / "importances.png",
+            title=f"Importance for {spec.metric} ({n} complete trials)").path)
     return written
 
 

@@ -84,7 +84,9 @@ def _trial_value(spec: SweepSpec, values: list[float], early_stopping: bool) -> 
 
 def make_objective(spec: SweepSpec, sweep_dir: Path, worker: dict[str, Any],
                    lock: Any = None) -> Callable[[Any], float]:
-    """The Optuna objective: run one trial as ``glassnet train`` and return its metric.
+    """The Optuna objective: run one trial as ``glassnet train`` and return its metric
+    (a run that diverged returns the worst value, ±inf, and keeps the reason in its
+    ``diverged`` attribute).
     ``lock`` (a held :class:`~glassnet.sweep.study.CreationLock`) is released first: the
     trial exists now, other workers may count it."""
 
@@ -120,11 +122,13 @@ def make_objective(spec: SweepSpec, sweep_dir: Path, worker: dict[str, Any],
             trial.set_user_attr("error", "interrupted (Ctrl-C)")
             requeue(trial.study, trial.study._storage.get_trial(trial._trial_id))
             raise KeyboardInterrupt
+        if code == 1:  # diverged (non-finite loss): a result, the worst value there is
+            last = log.read_text(encoding="utf-8").strip().splitlines()[-1:] or ["diverged"]
+            trial.set_user_attr("diverged", last[0])
+            return math.inf if spec.direction == "minimize" else -math.inf
         if code != 0:
-            last = log.read_text(encoding="utf-8").strip().splitlines()[-1:] or ["failed"]
-            trial.set_user_attr("error", last[0])
-            print(f"glassnet sweep: trial {trial.number} failed: {last[0]}", file=sys.stderr)
-            raise ConfigError(f"trial {trial.number}: {last[0]}")
+            raise ConfigError(f"trial {trial.number}: glassnet train exited with {code}; see "
+                              f"{log}")
         if cb.pruned_at is not None:
             trial.set_user_attr("pruned_at", cb.pruned_at)
             raise optuna.TrialPruned(f"pruned after epoch {cb.pruned_at}")
