@@ -1,7 +1,8 @@
 """Distributed storage for real: Debian's PostgreSQL server, started here on a loopback port,
 holds one study that two ``glassnet sweep`` processes share. One is killed (SIGKILL) in
 the middle of a trial and started again with ``--resume``: every trial is recorded once,
-none is lost, and the killed one is FAILED, not left RUNNING.
+none is lost, the killed one is FAILED, not left RUNNING, and its parameters are run
+again in a queued copy.
 
 The server comes from the ``postgresql`` Debian package (``tools/system-packages.sh``
 installs it; ``make test`` runs that). PostgreSQL refuses to run as root, so as root the
@@ -160,6 +161,10 @@ def test_two_processes_share_a_study_and_a_killed_trial_is_failed(postgres, tmp_
     assert states[killed.number] == TrialState.FAIL, states
     assert [n for n, s in states.items() if s == TrialState.FAIL] == [killed.number]
     assert TrialState.RUNNING not in states.values()
+    assert TrialState.WAITING not in states.values()
+    # the killed trial's parameters were queued again and run to the end
+    retry = next(t for t in trials if t.user_attrs.get("retry_of") == killed.number)
+    assert retry.state == TrialState.COMPLETE and retry.params == killed.params
     finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
     assert len(finished) == TRIALS  # the killed trial was run again, nothing more
     assert [t.number for t in trials] == list(range(len(trials)))  # recorded once each

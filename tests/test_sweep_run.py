@@ -17,9 +17,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EPOCHS = 3
-#: lr 1e-5 cannot learn in 3 epochs, lr 0.1 can: 4 seeds of each, 8 trials; successive
-#: halving (reduction factor 2, a rung every epoch) promotes a trial only if it ranks in the
-#: top half of those that reached the rung, so a bad trial after a good one is pruned
+#: lr 1e-5 cannot learn in 3 epochs, lr 0.1 can: 4 seeds of each, 8 trials. The grid
+#: sampler gives trial k the k-th point of the grid shuffled with the sweep's seed; seed 30
+#: puts the four lr 0.1 points first. Successive halving (reduction factor 2, rungs at
+#: epochs 1 and 2) promotes a trial only if it ranks in the top half of those that reached
+#: the rung (the best, when fewer than four did): a bad trial starts once at least three
+#: good ones have reported epoch 1 (two workers), so it is pruned right there
 SPEC = f"""\
 config:
   dataset: circles
@@ -35,7 +38,7 @@ metric: val_loss
 trials: 8
 sampler: grid
 pruner: {{name: successive_halving, min_resource: 1, reduction_factor: 2}}
-seed: 3
+seed: 30
 """
 
 
@@ -98,6 +101,11 @@ def test_pruning_stops_bad_trials_early(sweep):
     pruned = [t for t in study.get_trials() if t.state == TrialState.PRUNED]
     complete = [t for t in study.get_trials() if t.state == TrialState.COMPLETE]
     assert len(pruned) > 0 and len(complete) > 0
+    # the setup: the good points first, then every bad one pruned after its first epoch
+    assert [t.params["lr"] for t in sorted(study.get_trials(), key=lambda t: t.number)] == [
+        0.1] * 4 + [0.00001] * 4
+    bad = [t for t in study.get_trials() if t.params["lr"] == 0.00001]
+    assert all(t.state == TrialState.PRUNED and t.user_attrs["pruned_at"] == 1 for t in bad)
     for t in pruned:
         epochs = len(history(out / t.user_attrs["run_dir"]))
         assert epochs < EPOCHS and epochs == t.user_attrs["pruned_at"]
@@ -151,6 +159,148 @@ def test_resume_of_a_finished_sweep_runs_nothing(sweep):
     assert len(load_study(out).get_trials()) == before
     r = run_cli("sweep", "circles.yaml", "--out", "sw", cwd=tmp)
     assert r.returncode == 2 and "--resume" in r.stderr
+
+
+#: four grid points, trials long enough (40 epochs of batch 8) to be killed in the middle
+KILL_SPEC = """\
+config:
+  dataset: circles
+  hidden: [16, 16]
+  activation: tanh
+  epochs: 40
+  batch_size: 8
+  plots: false
+space:
+  lr: {choice: [0.01, 0.03]}
+  seed: {choice: [0, 1]}
+metric: val_loss
+trials: 4
+sampler: grid
+pruner: none
+"""
+
+
+def start_until_mid_trial(tmp_path: Path):
+    """Start ``glassnet sweep k.yaml --out K`` (its own process group); return the process,
+    the study and the RUNNING trial once that trial has finished an epoch."""
+    import time
+
+    import optuna
+    from optuna.trial import TrialState
+
+    (tmp_path / "k.yaml").write_text(KILL_SPEC, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "glassnet", "sweep", "k.yaml", "--out", "K",
+                             "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    storage = f"sqlite:///{tmp_path / 'K' / 'study.db'}"
+    deadline = time.monotonic() + 240  # only against a hang; no timing is asserted
+    try:
+        while True:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the sweep never got into a trial"
+            time.sleep(0.05)
+            if not (tmp_path / "K" / "study.json").exists():  # written once the study is
+                continue
+            study = optuna.load_study(study_name="k", storage=storage)
+            for t in study.get_trials(states=(TrialState.RUNNING,)):
+                csv = tmp_path / "K" / "trials" / f"trial-{t.number:04d}" / "history.csv"
+                if csv.is_file() and len(csv.read_text(encoding="utf-8").splitlines()) >= 2:
+                    return proc, study, t  # one epoch done, more to come
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+
+
+def test_killed_grid_trial_is_failed_and_its_point_run_again(tmp_path):
+    """SIGKILL in the middle of a trial, then --resume: the trial is FAILED, its grid
+    point is queued again with the same parameters, every point finishes once."""
+    import signal
+
+    from optuna.trial import TrialState
+
+    proc, study, killed = start_until_mid_trial(tmp_path)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert study._storage.get_trial(killed._trial_id).state == TrialState.RUNNING
+
+    r = run_cli("sweep", "k.yaml", "--out", "K", "--resume", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert f"marked trial(s) {killed.number} of dead workers FAILED" in r.stderr
+    trials = study.get_trials()
+    states = {t.number: t.state for t in trials}
+    assert states[killed.number] == TrialState.FAIL
+    assert sorted(s.name for s in states.values()) == ["COMPLETE"] * 4 + ["FAIL"]
+    retry = next(t for t in trials if t.user_attrs.get("retry_of") == killed.number)
+    assert retry.state == TrialState.COMPLETE and retry.params == killed.params
+    assert retry.system_attrs["grid_id"] == killed.system_attrs["grid_id"]
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    assert sorted((t.params["lr"], t.params["seed"]) for t in complete) == [
+        (lr, s) for lr in (0.01, 0.03) for s in (0, 1)]  # every grid point, once
+    # the retry is a full run of its own; the killed run directory keeps what it did
+    assert len(history(tmp_path / "K" / retry.user_attrs["run_dir"])) == 40
+    killed_dir = tmp_path / "K" / "trials" / f"trial-{killed.number:04d}"
+    assert (killed_dir / "config.yaml").is_file()  # (its checkpoint may be mid-write)
+    assert not (killed_dir / "model.glassnet").exists()
+
+
+def test_requeue_keeps_the_point_and_drops_the_dead_workers_attributes():
+    import optuna
+    from optuna.distributions import FloatDistribution
+    from optuna.trial import TrialState
+
+    from glassnet.sweep.study import MAX_RETRIES, requeue
+
+    study = optuna.create_study(storage=optuna.storages.InMemoryStorage())
+    dead = optuna.create_trial(
+        state=TrialState.FAIL, params={"lr": 0.01},
+        distributions={"lr": FloatDistribution(1e-4, 1e-1, log=True)},
+        system_attrs={"grid_id": 3, "search_space": {"lr": [0.01]}, "completed_rung_0": 0.5},
+        user_attrs={"worker": {"host": "h", "pid": 1}, "run_dir": "trials/trial-0000"})
+    study.add_trial(dead)
+    number = requeue(study, study.trials[0])
+    copy = study.trials[number]
+    assert copy.state == TrialState.WAITING and copy.params == {"lr": 0.01}
+    assert copy.user_attrs == {"retry_of": 0}
+    assert {k: copy.system_attrs[k] for k in ("grid_id", "failed_trial", "retry_history")} == {
+        "grid_id": 3, "failed_trial": 0, "retry_history": [0]}
+    assert "completed_rung_0" not in copy.system_attrs  # the pruner's rungs start anew
+    # a trial that kills its worker every time is queued MAX_RETRIES times, then stays FAILED
+    for _ in range(MAX_RETRIES):
+        last = study.trials[-1]
+        study._storage.set_trial_state_values(last._trial_id, state=TrialState.RUNNING)
+        study._storage.set_trial_state_values(last._trial_id, state=TrialState.FAIL)
+        number = requeue(study, study.trials[-1])
+    assert number is None
+    assert len(study.trials) == 1 + MAX_RETRIES
+
+
+def test_ctrl_c_fails_the_trial_and_queues_it_for_resume(tmp_path):
+    import signal
+
+    from optuna.trial import TrialState
+
+    proc, study, stopped = start_until_mid_trial(tmp_path)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted; continue with: glassnet sweep k.yaml --resume --out K" in err
+    frozen = study._storage.get_trial(stopped._trial_id)
+    assert frozen.state == TrialState.FAIL
+    assert frozen.user_attrs["error"] == "interrupted (Ctrl-C)"
+    # fit stopped after the batch: the checkpoint holds the epochs done and the unfinished one
+    assert (tmp_path / "K" / frozen.user_attrs["run_dir"] / "checkpoint.glassnet").is_file()
+    queued = study.get_trials(states=(TrialState.WAITING,))
+    assert [(t.params, t.user_attrs["retry_of"]) for t in queued] == [
+        (stopped.params, stopped.number)]
+
+    r = run_cli("sweep", "k.yaml", "--out", "K", "--resume", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert sorted((t.params["lr"], t.params["seed"]) for t in complete) == [
+        (lr, s) for lr in (0.01, 0.03) for s in (0, 1)]
+    assert len(study.get_trials()) == 5
 
 
 def test_plot_functions_draw_the_numbers_given(tmp_path):

@@ -297,6 +297,44 @@ def test_import_glassnet_does_not_import_optuna():
     assert r.stdout.strip() == "False", r.stderr
 
 
+def test_progress_line_names_done_running_queued_pruned_best():
+    import io
+
+    from glassnet.sweep.progress import SweepProgress, describe
+
+    c = {"complete": 3, "pruned": 2, "failed": 1, "running": 2, "waiting": 0, "best": 0.0123}
+    assert describe(c, "val_loss") == "running 2, pruned 2, failed 1, best val_loss 0.0123"
+    c.update(waiting=1, best=None)
+    assert describe(c, "val_accuracy") == ("running 2, queued 1, pruned 2, failed 1, "
+                                           "best val_accuracy –")
+
+    class Study:  # what SweepProgress reads: trials and the direction
+        def __init__(self, trials):
+            self.trials = trials
+
+        def get_trials(self, deepcopy=False):
+            return self.trials
+
+        class direction:  # noqa: N801
+            name = "MINIMIZE"
+
+    import optuna
+    from optuna.trial import TrialState
+
+    def trial(state, value=None):
+        return optuna.create_trial(state=state, value=value)
+
+    out = io.StringIO()
+    bar = SweepProgress(4, "val_loss", stream=out)
+    bar.update(Study([trial(TrialState.COMPLETE, 0.5), trial(TrialState.RUNNING)]))
+    bar.update(Study([trial(TrialState.COMPLETE, 0.5), trial(TrialState.RUNNING)]))  # same
+    bar.update(Study([trial(TrialState.COMPLETE, 0.5), trial(TrialState.COMPLETE, 0.25),
+                      trial(TrialState.PRUNED)]))
+    assert out.getvalue().splitlines() == [
+        "sweep: 1/4 done, running 1, pruned 0, failed 0, best val_loss 0.5",
+        "sweep: 3/4 done, running 0, pruned 1, failed 0, best val_loss 0.25"]
+
+
 def test_fail_dead_trials_marks_only_dead_processes_of_this_host(tmp_path):
     import optuna
     from optuna.trial import TrialState

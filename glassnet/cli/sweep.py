@@ -114,7 +114,13 @@ def _sweep(args: argparse.Namespace) -> int:
     from glassnet.sweep.progress import SweepProgress
     from glassnet.sweep.report import table, trial_rows, write_sweep_files
     from glassnet.sweep.space import read_file
-    from glassnet.sweep.study import fail_dead_trials, open_storage, open_study, shown_url
+    from glassnet.sweep.study import (
+        CreationLock,
+        fail_dead_trials,
+        open_storage,
+        open_study,
+        shown_url,
+    )
     from glassnet.sweep.trial import check_space
     from glassnet.sweep.worker import run_worker, run_workers
 
@@ -124,9 +130,10 @@ def _sweep(args: argparse.Namespace) -> int:
     check_space(spec)  # before any file is written or trial started
     if storage.startswith("sqlite") and not args.resume:
         out.mkdir(parents=True, exist_ok=True)
-    study = open_study(spec, open_storage(storage, heartbeat=False), name)
+    rdb = open_storage(storage, heartbeat=False)
+    study = open_study(spec, rdb, name)
     write_sweep_files(out, spec, storage, name)
-    marked = fail_dead_trials(study)
+    marked = fail_dead_trials(study, CreationLock(rdb, name))
     quiet = args.quiet
     if not quiet:
         print(f"glassnet sweep: study {name!r} in {shown_url(storage)}, {spec.trials} trials, "
@@ -134,8 +141,9 @@ def _sweep(args: argparse.Namespace) -> int:
               f"directory {out}", file=sys.stderr)
         if marked:
             print(f"glassnet sweep: marked trial(s) {', '.join(map(str, marked))} of dead "
-                  "workers FAILED", file=sys.stderr)
+                  "workers FAILED and queued them again (same parameters)", file=sys.stderr)
     bar = SweepProgress(spec.trials, spec.metric, enabled=not quiet)
+    resume = f"continue with: glassnet sweep {spec_file} --resume --out {out}"
     try:
         if args.jobs == 1:
             run_worker(spec, out, storage, name, on_trial_end=bar.update)
@@ -145,10 +153,12 @@ def _sweep(args: argparse.Namespace) -> int:
         bar.update(study)
     except KeyboardInterrupt:
         bar.close()
-        print(f"glassnet sweep: interrupted; continue with: glassnet sweep {spec_file} "
-              f"--resume --out {out}", file=sys.stderr)
+        print(f"glassnet sweep: interrupted; {resume}", file=sys.stderr)
         return 130
     bar.close()
+    if 130 in codes:  # the workers saw the Ctrl-C first
+        print(f"glassnet sweep: interrupted; {resume}", file=sys.stderr)
+        return 130
     rows = trial_rows(study)
     if not quiet:
         print(table(rows[:10], spec), file=sys.stderr)
@@ -158,5 +168,5 @@ def _sweep(args: argparse.Namespace) -> int:
     for k, code in enumerate(codes):
         if code < 0:
             print(f"glassnet sweep: worker {k} was killed (signal {-code}); its running trial "
-                  "is marked FAILED", file=sys.stderr)
+                  "is marked FAILED and queued again", file=sys.stderr)
     return 130 if 130 in bad else (2 if bad else 0)

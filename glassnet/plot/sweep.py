@@ -77,8 +77,9 @@ def sweep_scatter(rows: Sequence[Mapping[str, Any]], params: Sequence[str], metr
             ys = np.array([float(r["value"]) for r in have])
             done = np.array([r["state"] == "COMPLETE" for r in have], dtype=bool)
             ax.scatter(xs[done], ys[done], color=style.color(0), s=28, label="complete")
-            ax.scatter(xs[~done], ys[~done], facecolors="none", edgecolors=style.color(1),
-                       s=28, label="pruned")
+            if not done.all():
+                ax.scatter(xs[~done], ys[~done], facecolors="none", edgecolors=style.color(1),
+                           s=28, label="pruned (last value reported)")
             if names is not None:
                 ax.set_xticks(range(len(names)), names, rotation=20)
             elif name in log_params:
@@ -88,7 +89,12 @@ def sweep_scatter(rows: Sequence[Mapping[str, Any]], params: Sequence[str], metr
             data[name] = (xs, ys, done)
         for ax in axes[n:]:
             ax.set_visible(False)
-        axes[0].legend(loc="best")
+        legend: dict[str, Any] = {}  # one legend for all panels, outside them
+        for ax in axes[:n]:
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                legend.setdefault(label, handle)
+        fig.legend(list(legend.values()), list(legend), loc="outside lower center",
+                   ncols=len(legend))
         fig.suptitle(f"{metric} against each hyper-parameter ({len(rows)} trials)")
     return style.finish(fig, path, {"panels": data, "metric": metric}, "sweep scatter", dpi)
 

@@ -12,7 +12,8 @@ from typing import Any, TextIO
 def describe(c: dict[str, Any], metric: str) -> str:
     """``running 2, pruned 3, failed 0, best val_loss 0.1234`` from :func:`worker.counts`."""
     best = "–" if c["best"] is None else f"{c['best']:.4g}"
-    return (f"running {c['running']}, pruned {c['pruned']}, failed {c['failed']}, "
+    queued = f"queued {c['waiting']}, " if c.get("waiting") else ""  # dead workers' trials
+    return (f"running {c['running']}, {queued}pruned {c['pruned']}, failed {c['failed']}, "
             f"best {metric} {best}")
 
 

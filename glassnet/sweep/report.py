@@ -83,6 +83,18 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
+def _params_label(params: dict[str, Any]) -> str:
+    """``"rmsprop, lr 0.03"``: chosen names bare, numbers with their key (3 digits)."""
+    parts = []
+    for name, v in params.items():
+        if isinstance(v, str):
+            parts.append(v if name in ("optimizer", "activation", "schedule") else
+                         f"{name} {v}")
+        else:
+            parts.append(f"{name} {v:.3g}" if isinstance(v, float) else f"{name} {v}")
+    return ", ".join(parts)
+
+
 def table(rows: list[dict[str, Any]], spec: SweepSpec) -> str:
     """The ranked trials as aligned text."""
     names = [p.name for p in spec.params]
@@ -126,7 +138,8 @@ def pictures(study: Any, spec: SweepSpec, out_dir: Path, top: int = 5) -> list[P
     written = []
     best = [r for r in rows if r["state"] == "COMPLETE" and r["curve"]][:top]
     if best:
-        curves = {f"trial {r['number']} ({_cell(r['value'])})": r["curve"] for r in best}
+        curves = {f"trial {r['number']}: {_params_label(r['params'])} → {_cell(r['value'])}":
+                  r["curve"] for r in best}
         written.append(sweep_curves(curves, spec.metric, out_dir / "curves.png",
                                     title=f"{spec.metric}: the best {len(best)} trials").path)
     finished = [r for r in rows if r["state"] in ("COMPLETE", "PRUNED")

@@ -5,7 +5,9 @@ machines a PostgreSQL URL (``postgresql://user@host:port/db``) that every machin
 ``glassnet sweep`` joins. Storage is opened with Optuna's heartbeat, so a trial whose
 worker died (killed, machine lost) is marked FAILED by the next worker that starts a trial
 once its heartbeat is older than the grace period; workers on the same host mark the
-trials of dead processes at once (:func:`fail_dead_trials`).
+trials of dead processes at once (:func:`fail_dead_trials`). Either way the failed trial is
+queued again with the same parameters (:func:`requeue`, at most :data:`MAX_RETRIES` times),
+so a killed trial's point of the search space — a grid point too — is not lost.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ from glassnet.sweep.space import SweepSpec
 #: seconds between a running trial's heartbeats, and after which a silent one is stale
 HEARTBEAT_INTERVAL = 2
 GRACE_PERIOD = 10
+#: how often a trial whose worker died is queued again (a trial that kills its worker every
+#: time, say by running out of memory, then stays FAILED)
+MAX_RETRIES = 2
+#: system attributes a queued copy keeps: the grid sampler's point (pruner rungs start anew)
+_KEPT_SYSTEM_ATTRS = ("grid_id", "search_space", "fixed_params")
 #: the study's user attribute holding the sweep spec it was created from
 SPEC_ATTR = "glassnet_sweep"
 
@@ -71,7 +78,12 @@ def open_storage(url: str, heartbeat: bool = True) -> Any:
                            "postgresql://USER@HOST:PORT/DB).")
     options: dict[str, Any] = {}
     if heartbeat:
-        options = {"heartbeat_interval": HEARTBEAT_INTERVAL, "grace_period": GRACE_PERIOD}
+        # optuna < 4.9 calls the callback argument failed_trial_callback
+        params = inspect.signature(optuna.storages.RDBStorage).parameters
+        callback = ("heartbeat_stale_trial_callback" if "heartbeat_stale_trial_callback"
+                    in params else "failed_trial_callback")
+        options = {"heartbeat_interval": HEARTBEAT_INTERVAL, "grace_period": GRACE_PERIOD,
+                   callback: requeue}
     engine: dict[str, Any] = {}
     if url.startswith("postgresql"):
         engine = {"connect_args": {"connect_timeout": 5}}
@@ -228,27 +240,74 @@ def _alive(info: Mapping[str, Any]) -> bool:
     return not (_zombie(pid) or (start and info.get("start") and start != info["start"]))
 
 
-def fail_dead_trials(study: Any) -> list[int]:
-    """Mark FAILED the RUNNING trials of this host whose worker process is gone (killed);
-    other hosts' are left to the heartbeat. Returns the trial numbers marked."""
+def requeue(study: Any, trial: Any) -> int | None:
+    """Queue a WAITING copy of ``trial`` (a FrozenTrial whose worker died) with its
+    parameters and grid point, the next trial a worker of the study takes; returns the
+    number of the copy, or None after :data:`MAX_RETRIES` copies of the same trial.
+
+    Optuna's ``RetryHeartbeatStaleTrialCallback``, except that the copy keeps neither the
+    dead worker's user attributes (its pid would get the copy marked FAILED again) nor the
+    pruner's rung attributes (the copy starts from epoch 1)."""
+    import optuna
+
+    history = [*trial.system_attrs.get("retry_history", []), trial.number]
+    if len(history) > MAX_RETRIES:
+        return None
+    system = {k: v for k, v in trial.system_attrs.items() if k in _KEPT_SYSTEM_ATTRS}
+    system.update(failed_trial=history[0], retry_history=history)
+    copy = optuna.create_trial(
+        state=optuna.trial.TrialState.WAITING, params=trial.params,
+        distributions=trial.distributions, system_attrs=system,
+        user_attrs={"retry_of": trial.number})
+    trial_id = study._storage.create_new_trial(study._study_id, template_trial=copy)
+    return study._storage.get_trial_number_from_id(trial_id)
+
+
+def _dead_trials(study: Any) -> list[Any]:
     from optuna.trial import TrialState
 
     host = socket.gethostname()
-    marked = []
+    dead = []
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         info = t.user_attrs.get("worker")
-        if not isinstance(info, Mapping) or info.get("host") != host or _alive(info):
-            continue
-        from optuna.exceptions import UpdateFinishedTrialError
+        if isinstance(info, Mapping) and info.get("host") == host and not _alive(info):
+            dead.append(t)
+    return dead
+
+
+def fail_dead_trials(study: Any, lock: CreationLock | None = None) -> list[int]:
+    """Mark FAILED the RUNNING trials of this host whose worker process is gone (killed),
+    and queue each again (:func:`requeue`); other hosts' are left to the heartbeat (which
+    requeues them too). Returns the trial numbers marked.
+
+    Marking and queueing must not interleave with a worker's "count, then create": call it
+    holding the study's :class:`CreationLock`, or give ``lock`` (taken only if there is a
+    dead trial)."""
+    if not _dead_trials(study):
+        return []
+    if lock is not None:
+        lock.acquire()
+        try:
+            return fail_dead_trials(study)
+        finally:
+            lock.release()
+    from optuna.exceptions import UpdateFinishedTrialError
+    from optuna.trial import TrialState
+    from sqlalchemy.exc import OperationalError
+
+    marked = []
+    for t in _dead_trials(study):
+        info = t.user_attrs["worker"]
 
         try:
             study._storage.set_trial_system_attr(t._trial_id, "fail_reason",
                                                  f"worker process {info.get('pid')} died")
             if not study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL):
                 continue
-        except UpdateFinishedTrialError:  # another worker marked it meanwhile
-            continue
+        except (UpdateFinishedTrialError, OperationalError):
+            continue  # another process marked it meanwhile (SQLite: is marking it now)
         marked.append(t.number)
+        requeue(study, study._storage.get_trial(t._trial_id))
     return marked
 
 

@@ -5,7 +5,9 @@ A trial reports its per-epoch validation metric to Optuna from a fit callback
 (:class:`PruningCallback`); when the pruner says so the run stops after that epoch, keeps
 its run directory (config, checkpoint, model, history) and the trial is PRUNED. Each
 worker asks the study for trials until it holds ``trials`` finished ones (complete or
-pruned; running ones count, failed ones do not, so a killed trial is run again); counting
+pruned; running ones count, failed ones do not); a trial whose worker died is FAILED and
+queued again with the same parameters (:func:`glassnet.sweep.study.requeue`), and a queued
+trial is always taken before the counts are looked at; counting
 and creating a trial happen under a lock (:class:`~glassnet.sweep.study.CreationLock`), so
 workers never start more than ``trials`` between them.
 """
@@ -16,6 +18,7 @@ import contextlib
 import math
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,8 @@ from glassnet.train.callbacks.base import Callback, measured_names, require_moni
 
 #: a worker gives up after this many trials in a row that failed
 MAX_FAILURES_IN_A_ROW = 3
+#: how often a worker with nothing to run looks again at the other workers' trials
+POLL_SECONDS = 0.5
 
 
 def trial_dir(sweep_dir: str | os.PathLike[str], number: int) -> Path:
@@ -111,7 +116,11 @@ def make_objective(spec: SweepSpec, sweep_dir: Path, worker: dict[str, Any],
             raise
         trial.set_user_attr("curve", [v if math.isfinite(v) else None for v in cb.values])
         trial.set_user_attr("epochs", len(cb.values))
-        if code == 130:
+        if code == 130:  # Ctrl-C: this trial is FAILED, a copy waits for --resume
+            from glassnet.sweep.study import requeue
+
+            trial.set_user_attr("error", "interrupted (Ctrl-C)")
+            requeue(trial.study, trial.study._storage.get_trial(trial._trial_id))
             raise KeyboardInterrupt
         if code == 1:  # diverged (non-finite loss): a result, the worst value there is
             last = log.read_text(encoding="utf-8").strip().splitlines()[-1:] or ["diverged"]
@@ -137,8 +146,8 @@ def counts(study: Any) -> dict[str, Any]:
     done = [t.value for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
     pick = min if study.direction.name == "MINIMIZE" else max
     return {"complete": n[TrialState.COMPLETE], "pruned": n[TrialState.PRUNED],
-            "failed": n[TrialState.FAIL], "running": n[TrialState.RUNNING] + n[
-                TrialState.WAITING], "best": pick(done) if done else None}
+            "failed": n[TrialState.FAIL], "running": n[TrialState.RUNNING],
+            "waiting": n[TrialState.WAITING], "best": pick(done) if done else None}
 
 
 def _grid_done(study: Any) -> bool:
@@ -146,11 +155,38 @@ def _grid_done(study: Any) -> bool:
     return bool(is_exhausted is not None and is_exhausted(study))
 
 
+def wanted_trials(spec: SweepSpec) -> int:
+    """How many finished trials the study wants: ``trials``, and for the grid sampler no
+    more than the grid has points (a further trial would repeat a point)."""
+    if spec.sampler != "grid":
+        return spec.trials
+    size = 1
+    for p in spec.params:
+        size *= len(p.grid(spec.source))
+    return min(spec.trials, size)
+
+
+def _next_step(study: Any, wanted: int) -> str:
+    """``"run"`` a trial (a queued one first), ``"wait"`` for others' running trials (one
+    may die and be queued again) or ``"stop"``: the study is done."""
+    c = counts(study)
+    if c["waiting"]:
+        return "run"
+    finished = c["complete"] + c["pruned"]
+    if finished >= wanted or _grid_done(study):
+        return "stop"
+    return "wait" if finished + c["running"] >= wanted else "run"
+
+
 def run_worker(spec: SweepSpec, sweep_dir: str | os.PathLike[str], storage_url: str,
                study_name: str, index: int = 0,
                on_trial_end: Callable[[Any], None] | None = None) -> int:
-    """Run trials until the study holds ``spec.trials`` finished or running ones; returns
-    the number this worker ran. ``index`` offsets the sampler's seed."""
+    """Run trials until the study holds :func:`wanted_trials` finished ones, waiting at the
+    end for other workers' running trials (a trial whose worker dies meanwhile is queued
+    again and run here); returns the number this worker ran. ``index`` offsets the
+    sampler's seed."""
+    import optuna
+
     from glassnet.sweep.study import (
         CreationLock,
         fail_dead_trials,
@@ -164,22 +200,35 @@ def run_worker(spec: SweepSpec, sweep_dir: str | os.PathLike[str], storage_url: 
     study = open_study(spec, storage, study_name, worker=index)
     lock = CreationLock(storage, study_name)
     objective = make_objective(spec, sweep, worker_id(), lock)
+    wanted = wanted_trials(spec)
     ran = failures = 0
+    states: list[Any] = []  # of this worker's trials, from optimize's callback
+
+    def record(_study: Any, frozen: Any) -> None:
+        states.append(frozen.state)
+
     while True:
-        fail_dead_trials(study)
         lock.acquire()
         try:
-            c = counts(study)
-            if c["complete"] + c["pruned"] + c["running"] >= spec.trials or _grid_done(study):
+            # dead workers' trials: this host's at once (pid gone), others' by heartbeat
+            fail_dead_trials(study)
+            optuna.storages.fail_stale_trials(study)
+            step = _next_step(study, wanted)
+            if step == "stop":
                 return ran
-            before = c["failed"]
-            study.optimize(objective, n_trials=1, catch=(GlassnetError,))
+            if step == "run":
+                states.clear()
+                study.optimize(objective, n_trials=1, catch=(GlassnetError,), callbacks=[record])
         finally:
             lock.release()
+        if step == "wait":
+            time.sleep(POLL_SECONDS)
+            continue
         ran += 1
         if on_trial_end is not None:
             on_trial_end(study)
-        failures = failures + 1 if counts(study)["failed"] > before else 0
+        failed = bool(states) and states[-1].name == "FAIL"
+        failures = failures + 1 if failed else 0
         if failures >= MAX_FAILURES_IN_A_ROW:
             last = study.get_trials(deepcopy=False)[-1]
             raise ConfigError(f"sweep: {failures} trials in a row failed (the last: "
@@ -205,14 +254,16 @@ def run_workers(spec: SweepSpec, sweep_dir: str | os.PathLike[str], storage_url:
                 study_name: str, jobs: int, on_poll: Callable[[Any], None] | None = None
                 ) -> list[int]:
     """Start ``jobs`` worker processes and wait for them; every second ``on_poll(study)``
-    (the progress bar). Dead workers' RUNNING trials are marked FAILED. Returns the exit
-    codes."""
+    (the progress bar). Dead workers' RUNNING trials are marked FAILED and queued again
+    (the surviving workers run them). Returns the exit codes."""
     import multiprocessing
 
-    from glassnet.sweep.study import fail_dead_trials, open_storage, open_study
+    from glassnet.sweep.study import CreationLock, fail_dead_trials, open_storage, open_study
 
     ctx = multiprocessing.get_context("spawn")
-    study = open_study(spec, open_storage(storage_url, heartbeat=False), study_name)
+    storage = open_storage(storage_url, heartbeat=False)
+    study = open_study(spec, storage, study_name)
+    lock = CreationLock(storage, study_name)
     procs = [ctx.Process(target=_child, args=(spec.to_dict(), spec.source, str(sweep_dir),
                                               storage_url, study_name, k), daemon=False)
              for k in range(jobs)]
@@ -222,12 +273,12 @@ def run_workers(spec: SweepSpec, sweep_dir: str | os.PathLike[str], storage_url:
         while any(p.is_alive() for p in procs):
             for p in procs:
                 p.join(timeout=1.0 / len(procs))
-            fail_dead_trials(study)
+            fail_dead_trials(study, lock)
             if on_poll is not None:
                 on_poll(study)
     except KeyboardInterrupt:
         for p in procs:  # they received the Ctrl-C too: let them save and stop
             p.join(timeout=30)
         raise
-    fail_dead_trials(study)
+    fail_dead_trials(study, lock)  # queued again for a --resume if no worker is left
     return [int(p.exitcode or 0) for p in procs]
