@@ -1,7 +1,7 @@
 // app.js: wires the page together — configuration, WebSocket messages, drawing,
 // the glass-box panel and the buttons. The server owns all the arithmetic.
 
-import { Link, decodeFrame, decodeState, decodeBytes, encodeBytes } from "./protocol.js";
+import { Link, decodeF32, decodeFrame, decodeState, decodeBytes, encodeBytes } from "./protocol.js";
 import { LIMITS, fromFragment, toFragment, wireConfig, syncDropout } from "./config.js";
 import { NetView } from "./net.js";
 import { Panel } from "./panel.js";
@@ -28,6 +28,7 @@ let clickTime = null;
 // What the tests and the screenshot script read (never used for drawing decisions).
 const pg = { cfg, sent: [], received: {}, errors: [], latencies: [], frameTimes: [] };
 window.pg = pg;
+window.pgDecode = decodeF32; // for the screenshot script: where a training point is drawn
 
 // ---- the network drawing --------------------------------------------------------------
 const limit = (keys, fallback) => {
