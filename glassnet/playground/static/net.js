@@ -215,15 +215,29 @@ export class NetView {
           const w = W && W.length === from.length * to.length ? W[j * from.length + k] : 0;
           const u = Math.min(1, Math.abs(w) / wmax);
           const sel = this.selected && this.selected.K === k && this.selected.L === L && this.selected.J === j;
+          const walk = this.walkEdge(L, j, k);
           ctx.beginPath();
           ctx.moveTo(e.x0 * dpr, e.y0 * dpr);
           ctx.lineTo(e.x1 * dpr, e.y1 * dpr);
-          ctx.lineWidth = (sel ? 4 : (many ? 0.3 : 0.6) + (many ? 2.2 : 5) * u) * dpr;
-          ctx.strokeStyle = sel ? "#111" : css(colour(w >= 0 ? 0.25 + 0.75 * u : -0.25 - 0.75 * u), (many ? 0.25 : 0.45) + 0.5 * u);
+          ctx.lineWidth = (sel ? 4 : walk ? 3 : (many ? 0.3 : 0.6) + (many ? 2.2 : 5) * u) * dpr;
+          ctx.strokeStyle = sel
+            ? "#111"
+            : walk || css(colour(w >= 0 ? 0.25 + 0.75 * u : -0.25 - 0.75 * u), (many ? 0.25 : 0.45) + 0.5 * u);
           ctx.stroke();
         }
       }
     }
+  }
+
+  /**
+   * Colour of an edge the step-by-step mode uses now, or null: the forward pass of unit J
+   * of layer L reads its incoming weights; its backward pass reads the weights to layer L+1.
+   */
+  walkEdge(L, j, k) {
+    const w = this.walk;
+    if (!w) return null;
+    if (w.phase === "backward") return L === w.L + 1 && k === w.J ? "rgba(179,38,30,0.85)" : null;
+    return L === w.L && j === w.J ? "rgba(29,154,85,0.9)" : null;
   }
 
   /** Outline the selected unit and the unit the step-by-step mode is computing. */
@@ -249,7 +263,7 @@ export class NetView {
 
   setWalk(w) {
     this.walk = w;
-    this.mark();
+    this.draw();
   }
 
   /** The edge nearest to a mouse position (CSS pixels in root), within 5 px. */

@@ -46,11 +46,16 @@ export class Panel {
   }
 
   open() {
+    if (this.isOpen) return;
     this.root.classList.add("open");
+    document.body.classList.add("gb-open");
+    window.dispatchEvent(new Event("resize"));
   }
 
   close() {
     this.root.classList.remove("open");
+    document.body.classList.remove("gb-open");
+    window.dispatchEvent(new Event("resize"));
   }
 
   get isOpen() {
