@@ -264,7 +264,9 @@ function onState(msg) {
   setPlaying(Boolean(msg.playing));
   net.build(cfg, state);
   updateLayerCount();
-  $("task").textContent = `${msg.task} · ${msg.output_activation} + ${msg.loss} · ${msg.n_train} train / ${msg.n_test} test`;
+  $("task").textContent = `${msg.output_activation} + ${msg.loss}`;
+  $("task").title = `${msg.task} task: ${msg.n_train} training and ${msg.n_test} test points`;
+  $("counts").textContent = `${msg.n_train} train · ${msg.n_test} test`;
   redraw();
 }
 

@@ -174,6 +174,13 @@ export function drawCurves(canvas, history) {
   line("test_acc", "rgba(20,20,20,0.35)", 1, acc);
   line("train_loss", "#8a8a8a", 2);
   line("test_loss", "#111111", 2);
+  // axis labels: the loss range and the steps covered
+  ctx.fillStyle = "#667085";
+  ctx.font = `${10 * dpr}px sans-serif`;
+  ctx.fillText(`loss ${hi.toPrecision(3)}`, pad, pad + 9 * dpr);
+  const last = history[history.length - 1];
+  const txt = `step ${last.step}`;
+  ctx.fillText(txt, W - pad - ctx.measureText(txt).width, H - pad);
 }
 
 /** A small line of the learning rate the schedule produced. */
