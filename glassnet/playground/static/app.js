@@ -309,3 +309,16 @@ function redraw() {
 net.build(cfg, null);
 updateLayerCount();
 window.addEventListener("resize", () => redraw());
+
+// Space plays / pauses, → steps (unless typing in a field).
+window.addEventListener("keydown", (e) => {
+  if (e.target.closest("input, select, textarea")) return;
+  if (e.key === " ") {
+    e.preventDefault();
+    $("play").click();
+  } else if (e.key === "ArrowRight" && !walking) {
+    $("step").click();
+  } else if (walking && (e.key === "ArrowRight" || e.key === "ArrowLeft")) {
+    link.send({ type: "walk", sample: sample ?? 0, index: panel.walkIndex + (e.key === "ArrowRight" ? 1 : -1) });
+  }
+});
