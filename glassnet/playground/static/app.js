@@ -319,6 +319,7 @@ window.addEventListener("keydown", (e) => {
   } else if (e.key === "ArrowRight" && !walking) {
     $("step").click();
   } else if (walking && (e.key === "ArrowRight" || e.key === "ArrowLeft")) {
-    link.send({ type: "walk", sample: sample ?? 0, index: panel.walkIndex + (e.key === "ArrowRight" ? 1 : -1) });
+    const i = panel.walkIndex + (e.key === "ArrowRight" ? 1 : -1);
+    if (i >= 0 && i < panel.walkCount) link.send({ type: "walk", sample: sample ?? 0, index: i });
   }
 });
