@@ -155,6 +155,7 @@ function download(data, filename, mime) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 $("export").onclick = () => link.send({ type: "export" });
+document.querySelector(".gb-export").onclick = () => link.send({ type: "export" });
 $("export-model").onclick = () => link.send({ type: "export_model" });
 $("import-model").onchange = async (e) => {
   const file = e.target.files[0];

@@ -18,7 +18,7 @@ export const ACTIVATIONS = ["tanh", "relu", "sigmoid", "leaky_relu", "elu", "sof
 export const OPTIMIZERS = {
   sgd: { label: "SGD", options: { momentum: 0, nesterov: false, weight_decay: 0 } },
   momentum: { label: "Momentum", options: { momentum: 0.9 } },
-  rmsprop: { label: "RMSprop", options: { eps: 1e-8, weight_decay: 0 } },
+  rmsprop: { label: "RMSprop", options: { alpha: 0.99, momentum: 0, eps: 1e-8, weight_decay: 0 } },
   adam: { label: "Adam", options: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0 } },
   adamw: { label: "AdamW", options: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.01 } },
 };
@@ -28,8 +28,8 @@ export const SCHEDULES = {
   constant: { label: "constant", options: {} },
   step: { label: "step decay", options: { step_size: 100, gamma: 0.5 } },
   exponential: { label: "exponential", options: { gamma: 0.999 } },
-  inverse_time: { label: "inverse time", options: { gamma: 0.01, power: 1 } },
   cosine: { label: "cosine", options: { T_max: 1000, eta_min: 0 } },
+  warmup_cosine: { label: "warm-up + cosine", options: { warmup_steps: 100, total_steps: 2000, eta_min: 0, start_factor: 0 } },
 };
 
 export const LIMITS = { maxLayers: 10, maxUnits: 64 };
