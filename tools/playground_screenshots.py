@@ -90,17 +90,22 @@ def click_sample(page, index: int) -> None:
     page.mouse.click(px, py)
 
 
+def shoot(page, name: str) -> None:
+    page.evaluate("document.getElementById('toast')?.remove()")
+    page.screenshot(path=GALLERY / name)
+
+
 def screenshots(browser, url) -> None:
     GALLERY.mkdir(parents=True, exist_ok=True)
     page = open_page(browser, url, config([8, 8, 5], ("x1", "x2", "sin_x1", "sin_x2")))
-    train_until(page, 0.12, 90)
-    page.screenshot(path=GALLERY / "playground-spiral.png")
+    train_until(page, 0.08, 30)
+    shoot(page, "playground-spiral.png")
 
     click_sample(page, 11)
-    page.click(".node[data-layer='2'][data-unit='3']")
+    page.click(".node[data-layer='1'][data-unit='2']")
     page.wait_for_function("window.pg.lastInspect && window.pg.lastInspect.sample === 11")
     time.sleep(0.4)
-    page.screenshot(path=GALLERY / "playground-glassbox.png")
+    shoot(page, "playground-glassbox.png")
     page.close()
 
     page = open_page(browser, url, config([3, 2]))
@@ -113,7 +118,7 @@ def screenshots(browser, url) -> None:
         page.click(".walk-next")
         page.wait_for_function(f"window.pg.lastWalk.index === {i}")
     time.sleep(0.4)
-    page.screenshot(path=GALLERY / "playground-stepper.png")
+    shoot(page, "playground-stepper.png")
     page.close()
 
 

@@ -17,12 +17,24 @@ function fmtValue(v) {
   return fmt(v);
 }
 
+// shown as large figures at the top of the panel
+const KEY = ["z", "a", "delta", "dC_db"];
+
 const LABELS = {
   z: "z (weighted input)",
   a: "a (activation)",
   delta: "δ = ∂C/∂z",
   dC_dw: "∂C/∂w (incoming weights)",
   dC_db: "∂C/∂b",
+  grad_a: "∂C/∂a",
+  fprime: "f′(z)",
+  weights: "incoming weights w",
+  bias: "bias b",
+  optimizer_state_bias: "optimizer state of b",
+  next_update_bias: "next update Δb",
+  weight: "clicked weight",
+  loss: "loss C",
+  lr: "learning rate η",
   optimizer_state: "optimizer state",
   next_update: "next update Δw",
 };
@@ -35,6 +47,8 @@ export class Panel {
     this.title = root.querySelector(".gb-title");
     this.sub = root.querySelector(".gb-sub");
     this.values = root.querySelector(".gb-values");
+    this.key = root.querySelector(".gb-key");
+    this.more = root.querySelector(".gb-more");
     this.html = root.querySelector(".gb-html");
     this.walkBar = root.querySelector(".gb-walk");
     this.walkInfo = root.querySelector(".walk-info");
@@ -78,9 +92,26 @@ export class Panel {
     this.sub.textContent = msg.sample === null || msg.sample === undefined
       ? "averaged over the current minibatch (click a training point to pick one sample)"
       : `for training sample #${msg.sample}`;
-    this.values.replaceChildren();
+    // The headline numbers first, then the worked solution, then every other value.
     const vals = msg.values || {};
+    this.key.replaceChildren();
+    for (const k of KEY) {
+      if (!(k in vals)) continue;
+      const box = document.createElement("div");
+      box.className = "kv";
+      const name = document.createElement("div");
+      name.className = "kv-name";
+      name.textContent = LABELS[k] || k;
+      const value = document.createElement("div");
+      value.className = "kv-value";
+      value.textContent = fmtValue(vals[k]);
+      value.dataset.key = k;
+      box.append(name, value);
+      this.key.append(box);
+    }
+    this.values.replaceChildren();
     for (const [k, v] of Object.entries(vals)) {
+      if (KEY.includes(k)) continue;
       const row = document.createElement("tr");
       const th = document.createElement("th");
       th.textContent = LABELS[k] || k;
@@ -90,6 +121,7 @@ export class Panel {
       row.append(th, td);
       this.values.append(row);
     }
+    this.more.classList.toggle("hidden", !this.values.children.length);
     // The server's markup (HTML-safe, rendered from glassnet.explain).
     this.html.innerHTML = msg.html || "";
   }
@@ -107,6 +139,8 @@ export class Panel {
     this.root.querySelector(".walk-prev").disabled = msg.index <= 0;
     this.root.querySelector(".walk-next").disabled = msg.index >= msg.count - 1;
     this.values.replaceChildren();
+    this.key.replaceChildren();
+    this.more.classList.add("hidden");
     this.html.innerHTML = msg.html || "";
   }
 }

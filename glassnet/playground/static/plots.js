@@ -56,8 +56,8 @@ export function paintMap(ctx, values, g, toT, x, y, w, h, alpha = 255) {
 }
 
 /** The value → colour parameter used for the output of a task. */
-export function outputScale(task) {
-  return task === "regression" ? (v) => v : (p) => 2 * p - 1;
+export function outputScale(task, soft = 1) {
+  return task === "regression" ? (v) => soft * v : (p) => soft * (2 * p - 1);
 }
 
 /** Canvas pixel size matching its CSS size (crisp on high-DPI screens). */
@@ -82,7 +82,8 @@ export function drawBoundary(canvas, frame, state, opts) {
   const W = canvas.width;
   const H = canvas.height;
   ctx.clearRect(0, 0, W, H);
-  if (frame) paintMap(ctx, frame.output, frame.grid, outputScale(state && state.task), 0, 0, W, H);
+  // the background a little paler than the points, so they stay readable
+  if (frame) paintMap(ctx, frame.output, frame.grid, outputScale(state && state.task, 0.7), 0, 0, W, H);
   if (!state || !frame) return;
   const [x0, x1, y0, y1] = frame.extent;
   const px = (x) => ((x - x0) / (x1 - x0)) * W;
