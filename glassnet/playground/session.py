@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from glassnet.errors import GlassnetError
-from glassnet.playground.messages import LIMITS, MessageError, check_config
+from glassnet.playground.messages import ACTIVATIONS, LIMITS, MessageError, check_config
 
 Array = np.ndarray
 
@@ -472,8 +472,18 @@ class Session:
             raise
 
     def load_model(self, blob: bytes) -> None:
-        """Take the weights of a .glassnet model with 2 inputs, tanh-like hidden layers and one
-        output unit (sigmoid → binary, identity → regression); features become x1, x2."""
+        """Take the network of a .glassnet model with 2 inputs (x1, x2) and one output unit
+        (sigmoid → binary, identity → regression) or two softmax units (binary).
+
+        A model from ``glassnet train`` standardizes its inputs (and regression targets);
+        the playground's network takes raw x1, x2, so the statistics are folded into the
+        weights, which keeps every output the same::
+
+            z¹ = W((x − μ)/σ) + b = (W/σ) x + (b − W μ/σ)          (input standardization)
+            y = σ_t (W a + b) + μ_t = (σ_t W) a + (σ_t b + μ_t)     (target standardization)
+            softmax(z)₁ = sigmoid(z₁ − z₀): w = W₁ − W₀, b = b₁ − b₀   (two softmax units)
+        """
+        from glassnet.datasets.playground import PLAYGROUND_NAMES
         from glassnet.train import load
 
         if len(blob) > LIMITS["max_model_bytes"]:
@@ -487,27 +497,49 @@ class Session:
                 net = load(path)
             except GlassnetError as exc:
                 raise SessionError(f"load_model: {str(exc).splitlines()[0]}") from None
-        info = getattr(getattr(net, "training_state", None), "info", None) or {}
-        if info.get("standardize") or info.get("x_mean") is not None:
-            raise SessionError("load_model: the model standardizes its inputs; the playground "
-                               "takes models trained on raw x1, x2 (train with standardize off).")
-        if net.n_inputs != 2 or net.n_outputs != 1:
-            raise SessionError(f"load_model: the playground needs 2 inputs and 1 output; the "
-                               f"model has {net.n_inputs} inputs and {net.n_outputs} outputs.")
         out_act = net.layers[-1].activation.name
-        if out_act not in ("sigmoid", "identity"):
-            raise SessionError(f"load_model: output activation {out_act!r}; the playground "
-                               "takes sigmoid (binary) or identity (regression).")
+        kinds = {("sigmoid", 1): "binary", ("softmax", 2): "binary", ("identity", 1): "regression"}
+        task = kinds.get((out_act, net.n_outputs))
+        if net.n_inputs != 2 or task is None:
+            raise SessionError(
+                f"load_model: the playground takes 2 inputs and one sigmoid or identity output "
+                f"(or two softmax outputs); the model has {net.n_inputs} inputs and "
+                f"{net.n_outputs} {out_act} outputs.")
         hidden = [{"units": layer.n_out, "activation": layer.activation.name}
                   for layer in net.layers[:-1]]
+        for i, h in enumerate(hidden):
+            if h["activation"] not in ACTIVATIONS:
+                raise SessionError(f"load_model: layer {i + 1}'s activation {h['activation']!r} "
+                                   "is not one the playground offers.")
+        Ws = [np.asarray(layer.W, dtype=np.float64).copy() for layer in net.layers]
+        bs = [np.asarray(layer.b if layer.has_bias else np.zeros(layer.n_out), dtype=np.float64)
+              .copy() for layer in net.layers]
+        info = getattr(getattr(net, "training_state", None), "info", None) or {}
+        stats = info.get("standardize")
+        if stats:
+            mean = np.asarray(stats["mean"], dtype=np.float64).reshape(-1)
+            std = np.asarray(stats["std"], dtype=np.float64).reshape(-1)
+            bs[0] = bs[0] - Ws[0] @ (mean / std)
+            Ws[0] = Ws[0] / std
+        tstats = info.get("standardize_targets")
+        if tstats and task == "regression":
+            mean_t = float(np.asarray(tstats["mean"]).reshape(-1)[0])
+            std_t = float(np.asarray(tstats["std"]).reshape(-1)[0])
+            Ws[-1], bs[-1] = Ws[-1] * std_t, bs[-1] * std_t + mean_t
+        if out_act == "softmax":
+            Ws[-1], bs[-1] = Ws[-1][1:] - Ws[-1][:1], bs[-1][1:] - bs[-1][:1]
         cfg = dict(self.cfg)
         cfg.update(features=["x1", "x2"], hidden=hidden, dropout=[])
-        if (out_act == "identity") != (self.task == "regression"):
-            cfg["dataset"] = {**cfg["dataset"], "name": "plane" if out_act == "identity"
+        name = info.get("dataset")
+        if name in PLAYGROUND_NAMES:
+            cfg["dataset"] = {**cfg["dataset"], "name": name}
+        elif (task == "regression") != (self.task == "regression"):
+            cfg["dataset"] = {**cfg["dataset"], "name": "plane" if task == "regression"
                               else "circles"}
-        cfg = check_config(cfg)
-        self.configure(cfg)
-        self.net.params[...] = net.params.astype(np.float64)
+        self.configure(check_config(cfg))
+        self.net.set_params({f"{kind}{l}": (W if kind == "W" else b)
+                             for l, (W, b) in enumerate(zip(Ws, bs, strict=True), start=1)
+                             for kind in ("W", "b")})
 
 
 def _is_number(text: str) -> bool:
