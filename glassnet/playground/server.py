@@ -1,0 +1,194 @@
+"""The playground's web server: Starlette routes, one WebSocket per browser session.
+
+``GET /`` serves ``static/index.html``, ``/static/...`` the page's assets, ``/ws`` the
+session. Each WebSocket owns one :class:`~glassnet.playground.session.Session` and one
+background task that, while playing, trains between frames::
+
+    loop:  train steps until t_next (= last frame + 1/frames_per_second),
+           send a frame, yield to the event loop (messages such as pause are handled here)
+
+so pause acts within one frame. Every message is validated (messages.py); a bad one is
+answered with ``{"type": "error", ...}`` and the session goes on. Closing the socket cancels
+the task and drops the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.responses import FileResponse, HTMLResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from glassnet.errors import GlassnetError
+from glassnet.playground.frames import GridCache, encode_frame
+from glassnet.playground.messages import DEFAULT_CONFIG, LIMITS, MessageError, parse_message
+from glassnet.playground.session import Session
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("glassnet.playground")
+
+PLACEHOLDER = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>glassnet playground</title></head><body><h1>glassnet playground</h1>
+<p>The page's files (static/index.html) are not installed; the WebSocket is at /ws
+(docs/playground.md).</p></body></html>"""
+
+#: longest stretch of training between two looks at the socket while playing (seconds)
+MAX_SLICE = 0.1
+
+
+class Runner:
+    """One WebSocket's session, its training task and its outgoing messages."""
+
+    def __init__(self, ws: WebSocket, grid: int) -> None:
+        self.ws = ws
+        self.session = Session({**DEFAULT_CONFIG, "grid": grid})
+        self.cache = GridCache()
+        self.wake = asyncio.Event()
+        self.lock = asyncio.Lock()
+        self.frames_sent = 0
+
+    async def send(self, msg: dict[str, Any]) -> None:
+        async with self.lock:
+            await self.ws.send_text(json.dumps(msg, allow_nan=False))
+
+    async def frame(self) -> None:
+        await self.send(encode_frame(self.session, self.cache))
+        self.frames_sent += 1
+
+    async def train_loop(self) -> None:
+        """While playing: train until the next frame is due, send it, yield."""
+        while True:
+            if not self.session.playing:
+                self.wake.clear()
+                await self.wake.wait()
+                continue
+            s = self.session
+            period = 1.0 / s.cfg["frames_per_second"]
+            due = time.perf_counter() + min(period, MAX_SLICE)
+            reason = None
+            while s.playing and time.perf_counter() < due:
+                reason = s.step()
+                if reason:
+                    break
+            await self.frame()
+            if reason:
+                await self.send({"type": "paused", "reason": reason})
+            await asyncio.sleep(0)
+
+    async def handle(self, text: Any) -> None:
+        """Answer one message; any error becomes an "error" reply."""
+        kind = None
+        try:
+            msg = parse_message(text)
+            kind = msg["type"]
+            await self.dispatch(msg)
+        except GlassnetError as exc:
+            await self.send({"type": "error", "message": str(exc).splitlines()[0],
+                             "request": kind})
+        except Exception as exc:  # a bug: keep the session alive, log the traceback
+            log.exception("playground: %s failed", kind)
+            await self.send({"type": "error", "request": kind,
+                             "message": f"internal error in {kind}: {type(exc).__name__}: "
+                                        f"{str(exc).splitlines()[0] if str(exc) else ''}"})
+
+    async def dispatch(self, msg: dict[str, Any]) -> None:
+        s, kind = self.session, msg["type"]
+        if kind == "config":
+            s.configure(msg["config"])
+            await self.send(s.state_message())
+            await self.frame()
+        elif kind == "play":
+            s.playing = True
+            self.wake.set()
+        elif kind == "pause":
+            s.playing = False
+            await self.send({"type": "paused", "reason": "paused", "step": s.step_count})
+        elif kind == "step":
+            reason = s.step()
+            await self.frame()
+            if reason:
+                await self.send({"type": "paused", "reason": reason})
+        elif kind == "reset":
+            s.reset()
+            await self.send(s.state_message())
+            await self.frame()
+        elif kind == "inspect":
+            await self.send(s.inspect(msg["layer"], msg["unit"], msg["sample"], msg["weight"]))
+        elif kind == "walk":
+            await self.send(s.walk(msg["sample"], msg["index"]))
+        elif kind == "export":
+            await self.send(s.export())
+        elif kind == "export_model":
+            await self.send(s.export_model())
+        elif kind in ("upload", "load_model"):
+            if kind == "upload":
+                s.upload(msg["name"], msg["csv"])
+            else:
+                s.load_model(msg["data"])
+            await self.send(s.state_message())
+            await self.frame()
+        else:  # pragma: no cover - parse_message knows every type
+            raise MessageError(f"message.type: {kind!r} is not handled.")
+
+
+def create_app(static_dir: Path | str = STATIC, grid: int = 64,
+               max_sessions: int = LIMITS["max_sessions"]) -> Starlette:
+    """The Starlette app; ``app.state.sessions`` holds the live Runners."""
+    static_dir = Path(static_dir)
+
+    async def index(request: Any) -> Any:
+        page = static_dir / "index.html"
+        if page.is_file():
+            return FileResponse(page)
+        return HTMLResponse(PLACEHOLDER)
+
+    async def ws_endpoint(ws: WebSocket) -> None:
+        await ws.accept()
+        sessions: set[Runner] = app.state.sessions
+        if len(sessions) >= max_sessions:
+            await ws.send_text(json.dumps({
+                "type": "error", "request": None,
+                "message": f"server: {max_sessions} sessions are open, the limit; close a tab "
+                           "and reload."}))
+            await ws.close(code=1013)
+            return
+        runner = Runner(ws, grid)
+        sessions.add(runner)
+        trainer = asyncio.create_task(runner.train_loop())
+        try:
+            while True:
+                message = await ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                if message.get("text") is None:
+                    await runner.send({"type": "error", "request": None,
+                                       "message": "message: binary frames are not accepted; "
+                                                  "send JSON text."})
+                    continue
+                await runner.handle(message["text"])
+        except WebSocketDisconnect:
+            pass
+        finally:
+            runner.session.playing = False
+            trainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # socket is gone
+                await trainer
+            sessions.discard(runner)
+
+    routes = [
+        Route("/", index),
+        WebSocketRoute("/ws", ws_endpoint),
+        Mount("/static", StaticFiles(directory=static_dir, check_dir=False), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.sessions = set()
+    return app

@@ -1,0 +1,130 @@
+"""The playground's WebSocket server through Starlette's TestClient (no real socket)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+from glassnet.playground.server import create_app
+
+CONFIG = {"dataset": {"name": "xor", "n": 100, "seed": 1}, "grid": 16,
+          "hidden": [{"units": 3, "activation": "tanh"}], "frames_per_second": 60}
+
+
+def receive(ws, kind):
+    """The next message of type ``kind`` (frames sent meanwhile are skipped)."""
+    for _ in range(10_000):
+        msg = json.loads(ws.receive_text())
+        if msg["type"] == kind:
+            return msg
+        if msg["type"] == "error" and kind != "error":
+            raise AssertionError(msg["message"])
+    raise AssertionError(f"no {kind!r} message")
+
+
+def floats(b64):
+    return np.frombuffer(base64.b64decode(b64), dtype="<f4")
+
+
+@pytest.fixture
+def client():
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def test_page_is_served(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "playground" in r.text
+
+
+def test_config_gives_state_then_frame(client):
+    with client.websocket_connect("/ws") as ws:
+        ws.send_text(json.dumps({"type": "config", "config": CONFIG}))
+        state = receive(ws, "state")
+        assert state["layers"] == [2, 3, 1] and state["task"] == "binary"
+        assert state["n_train"] == 50 and floats(state["train"]["x"]).size == 100
+        frame = receive(ws, "frame")
+        assert frame["grid"] == 16 and frame["step"] == 0
+        assert floats(frame["output"]).size == 256
+        assert [len(u) for u in frame["units"]] == [3]
+        assert floats(frame["weights"][0]).size == 6 and floats(frame["weights"][1]).size == 3
+        ws.send_text(json.dumps({"type": "step"}))
+        assert receive(ws, "frame")["step"] == 1
+
+
+def test_play_trains_and_pause_stops(client):
+    with client.websocket_connect("/ws") as ws:
+        ws.send_text(json.dumps({"type": "config", "config": CONFIG}))
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "play"}))
+        first = receive(ws, "frame")
+        second = receive(ws, "frame")
+        assert second["step"] > first["step"] >= 1
+        ws.send_text(json.dumps({"type": "pause"}))
+        paused = receive(ws, "paused")
+        ws.send_text(json.dumps({"type": "step"}))  # one more step after the pause
+        frame = receive(ws, "frame")
+        if frame["step"] == paused["step"]:  # a frame encoded just before the pause
+            frame = receive(ws, "frame")
+        assert frame["step"] == paused["step"] + 1
+
+
+def test_malformed_message_answers_error_and_other_session_trains(client):
+    with client.websocket_connect("/ws") as a, client.websocket_connect("/ws") as b:
+        a.send_text(json.dumps({"type": "config", "config": CONFIG}))
+        receive(a, "frame")
+        a.send_text(json.dumps({"type": "play"}))
+        receive(a, "frame")
+        for bad in ("{not json", '{"type": "stepp"}', '{"type": "config", "config": {"grid": NaN}}',
+                    json.dumps({"type": "inspect", "layer": 9, "unit": 0})):
+            b.send_text(bad)
+            err = receive(b, "error")
+            assert err["message"] and "\n" not in err["message"]
+        b.send_bytes(b"\x00")
+        assert "binary" in receive(b, "error")["message"]
+        step = receive(a, "frame")["step"]
+        assert receive(a, "frame")["step"] > step  # a kept training
+
+
+def test_closing_frees_the_session():
+    app = create_app()
+    with TestClient(app) as c:
+        with c.websocket_connect("/ws") as ws:
+            ws.send_text(json.dumps({"type": "play"}))
+            receive(ws, "frame")
+            assert len(app.state.sessions) == 1
+        with c.websocket_connect("/ws") as ws:  # the next connection finds the old one gone
+            ws.send_text(json.dumps({"type": "step"}))
+            receive(ws, "frame")
+            assert len(app.state.sessions) == 1
+
+
+def test_session_limit_refuses_with_a_message():
+    with TestClient(create_app(max_sessions=1)) as c, c.websocket_connect("/ws") as first:
+        first.send_text(json.dumps({"type": "step"}))
+        receive(first, "frame")
+        with c.websocket_connect("/ws") as second:
+            msg = json.loads(second.receive_text())
+            assert msg["type"] == "error" and "limit" in msg["message"]
+
+
+def test_inspect_export_and_model_roundtrip(client):
+    with client.websocket_connect("/ws") as ws:
+        ws.send_text(json.dumps({"type": "config", "config": CONFIG}))
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "inspect", "layer": 1, "unit": 2, "sample": 4}))
+        panel = receive(ws, "inspect")
+        assert panel["sample"] == 4 and "δ" in panel["html"] and len(panel["values"]["dC_dw"]) == 2
+        ws.send_text(json.dumps({"type": "export"}))
+        assert "network:" in receive(ws, "export")["exercise_yaml"]
+        ws.send_text(json.dumps({"type": "export_model"}))
+        model = receive(ws, "export_model")
+        ws.send_text(json.dumps({"type": "load_model", "data_base64": model["data_base64"]}))
+        assert receive(ws, "state")["layers"] == [2, 3, 1]
+        ws.send_text(json.dumps({"type": "walk", "sample": 0, "index": 0}))
+        walk = receive(ws, "walk")
+        assert walk["count"] == 8 and walk["phase"] == "forward"
