@@ -128,3 +128,41 @@ def test_inspect_export_and_model_roundtrip(client):
         ws.send_text(json.dumps({"type": "walk", "sample": 0, "index": 0}))
         walk = receive(ws, "walk")
         assert walk["count"] == 8 and walk["phase"] == "forward"
+
+
+def test_command_serves_on_a_free_loopback_port():
+    """`glassnet playground --no-browser` prints its URL and serves the page there."""
+    import os
+    import re
+    import subprocess
+    import sys
+    import urllib.request
+
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    proc = subprocess.Popen([sys.executable, "-m", "glassnet", "playground", "--no-browser",
+                             "--grid", "32"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        with urllib.request.urlopen(url, timeout=30) as r:
+            assert r.status == 200 and b"playground" in r.read()
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "warning" not in err
+
+
+def test_loopback_detection_for_the_warning():
+    from glassnet.cli.playground import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+
+
+def test_bad_grid_option_is_one_line_error(capsys):
+    from glassnet.cli import main
+
+    assert main(["playground", "--no-browser", "--grid", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "--grid: must be an integer in [16, 128]" in err and err.count("\n") == 1

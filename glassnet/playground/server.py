@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 from starlette.responses import FileResponse, HTMLResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from glassnet.errors import GlassnetError
 from glassnet.playground.frames import GridCache, encode_frame
@@ -42,7 +42,7 @@ PLACEHOLDER = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 (docs/playground.md).</p></body></html>"""
 
 #: longest stretch of training between two looks at the socket while playing (seconds)
-MAX_SLICE = 0.1
+SLICE = 0.004
 
 
 class Runner:
@@ -56,6 +56,10 @@ class Runner:
         self.lock = asyncio.Lock()
         self.frames_sent = 0
 
+    def connected(self) -> bool:
+        ok = WebSocketState.CONNECTED
+        return self.ws.client_state == ok and self.ws.application_state == ok
+
     async def send(self, msg: dict[str, Any]) -> None:
         async with self.lock:
             await self.ws.send_text(json.dumps(msg, allow_nan=False))
@@ -65,20 +69,36 @@ class Runner:
         self.frames_sent += 1
 
     async def train_loop(self) -> None:
-        """While playing: train until the next frame is due, send it, yield."""
+        """While playing: train until the next frame is due, send it, yield.
+
+        Frames are due every 1/frames_per_second (the frame's own cost included); training
+        yields to the event loop every SLICE seconds, so a message (pause, inspect) waits at
+        most that long before it is read.
+        """
+        due = time.perf_counter()
         while True:
             if not self.session.playing:
                 self.wake.clear()
                 await self.wake.wait()
+                due = time.perf_counter()
                 continue
             s = self.session
             period = 1.0 / s.cfg["frames_per_second"]
-            due = time.perf_counter() + min(period, MAX_SLICE)
+            now = time.perf_counter()
+            due += period
+            if due <= now:  # behind (a slow frame or message): train half a period at least
+                due = now + period / 2
             reason = None
-            while s.playing and time.perf_counter() < due:
-                reason = s.step()
-                if reason:
+            while s.playing and not reason:
+                now = time.perf_counter()
+                if now >= due:
                     break
+                stop = min(due, now + SLICE)
+                while s.playing and time.perf_counter() < stop:
+                    reason = s.step()
+                    if reason:
+                        break
+                await asyncio.sleep(0)  # let the socket's messages in between slices
             await self.frame()
             if reason:
                 await self.send({"type": "paused", "reason": reason})
@@ -94,11 +114,15 @@ class Runner:
         except GlassnetError as exc:
             await self.send({"type": "error", "message": str(exc).splitlines()[0],
                              "request": kind})
-        except Exception as exc:  # a bug: keep the session alive, log the traceback
+        except Exception as exc:
+            if not self.connected():  # the page went away mid-reply
+                raise WebSocketDisconnect() from exc
+            # a bug: keep the session alive, log the traceback
             log.exception("playground: %s failed", kind)
+            first = str(exc).splitlines()[0] if str(exc) else ""
             await self.send({"type": "error", "request": kind,
                              "message": f"internal error in {kind}: {type(exc).__name__}: "
-                                        f"{str(exc).splitlines()[0] if str(exc) else ''}"})
+                                        f"{first}"})
 
     async def dispatch(self, msg: dict[str, Any]) -> None:
         s, kind = self.session, msg["type"]
@@ -177,6 +201,9 @@ def create_app(static_dir: Path | str = STATIC, grid: int = 64,
                 await runner.handle(message["text"])
         except WebSocketDisconnect:
             pass
+        except Exception:  # a send on a socket that closed meanwhile
+            if runner.connected():
+                raise
         finally:
             runner.session.playing = False
             trainer.cancel()
