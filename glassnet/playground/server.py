@@ -99,7 +99,8 @@ class Runner:
                     if reason:
                         break
                 await asyncio.sleep(0)  # let the socket's messages in between slices
-            await self.frame()
+            if s.playing or reason:  # a "pause" message has sent the last frame itself
+                await self.frame()
             if reason:
                 await self.send({"type": "paused", "reason": reason})
             await asyncio.sleep(0)
@@ -134,7 +135,9 @@ class Runner:
             s.playing = True
             self.wake.set()
         elif kind == "pause":
+            # the frame of the state training stopped at, then "paused": nothing follows
             s.playing = False
+            await self.frame()
             await self.send({"type": "paused", "reason": "paused", "step": s.step_count})
         elif kind == "step":
             reason = s.step()
