@@ -1,46 +1,39 @@
-"""``glassnet playground``: a local web page to build a network, watch it learn, and click
-any unit for its worked backpropagation. Needs the extra ``pip install 'glassnet[playground]'``.
-"""
+"""``glassnet playground``: a local web page to build a network, watch it learn and open any
+unit's worked backpropagation (needs the ``playground`` extra: Starlette, uvicorn)."""
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
 import sys
+from typing import Any
 
 EPILOG = """\
 examples:
-  glassnet playground                    # 127.0.0.1, a free port, opens the browser
-  glassnet playground --port 8765 --no-browser
-  glassnet playground --host 0.0.0.0    # a classroom: every machine on the network can connect
+  glassnet playground                      # 127.0.0.1, a free port, opens the browser
+  glassnet playground --port 8000 --no-browser
+  glassnet playground --host 0.0.0.0       # a classroom: reachable from other machines
 
-Each browser tab is its own session (its own network); closing the tab frees it.
-The page and the WebSocket protocol are documented in docs/playground.md.
+The page and its scripts are served by this process (nothing is loaded from the internet).
+Every number on the page comes from the glassnet engine running here. Stop with Ctrl-C.
 """
 
 
-def _grid(text: str) -> int:
-    from glassnet.playground.messages import LIMITS
+def register(subparsers: Any) -> None:
+    """Add the ``playground`` subcommand."""
+    from glassnet.cli import one_line_errors
 
-    low, high = LIMITS["min_grid"], LIMITS["max_grid"]
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer {low}..{high}; got {text!r}") \
-            from None
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"expected an integer {low}..{high}; got {value}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port 0..65535; got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port 0..65535; got {value}")
-    return value
+    p = subparsers.add_parser(
+        "playground", help="a web page to build, train and explain networks",
+        description="Serve the glassnet playground and open it in the browser.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    one_line_errors(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port (default 0: a free port)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--grid", type=int, default=64, help="picture grid size G (16..128)")
+    p.set_defaults(handler=_handler)
 
 
 def is_loopback(host: str) -> bool:
@@ -52,47 +45,43 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    from glassnet.cli import one_line_errors
+def _handler(args: argparse.Namespace) -> int:
+    import socket
+    import threading
+    import webbrowser
 
-    parser = subparsers.add_parser(
-        "playground",
-        help="a web page to build a 2-D network, watch it learn and inspect any unit",
-        description="Start a local web server with the glassnet playground and open it in "
-        "the browser. Every number on the page comes from the glassnet engine.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    one_line_errors(parser)
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1: this machine only)")
-    parser.add_argument("--port", type=_port, default=0,
-                        help="port to listen on (default 0: a free port)")
-    parser.add_argument("--no-browser", action="store_true",
-                        help="print the URL but do not open a browser")
-    parser.add_argument("--grid", type=_grid, default=64,
-                        help="initial size G of the G×G picture grid (16..128, default 64)")
-    parser.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    from glassnet.errors import GlassnetError
+    from glassnet.errors import ConfigError
+    from glassnet.playground.messages import LIMITS, number
 
     try:
-        from glassnet.playground.server import serve
+        import uvicorn
+
+        from glassnet.playground.server import create_app
     except ModuleNotFoundError as exc:
-        raise GlassnetError(f"the playground needs the extra 'playground' ({exc.name} is not "
-                            "installed): pip install 'glassnet[playground]'.") from None
+        raise ConfigError(f"playground: {exc.name} is not installed; install the extra: "
+                          "pip install 'glassnet[playground]'.") from None
+    grid = number("--grid", args.grid, LIMITS["min_grid"], LIMITS["max_grid"], integer=True)
+    port = number("--port", args.port, 0, 65535, integer=True)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"playground: cannot listen on {args.host}:{port} ({exc.strerror}).")\
+            from None
+    sock.listen(64)
+    port = sock.getsockname()[1]
+    shown = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    url = f"http://{shown}:{port}/"
     if not is_loopback(args.host):
-        print(f"glassnet playground: warning: listening on {args.host}, not on loopback: "
-              "anyone who can reach this machine can use the playground.", file=sys.stderr)
-
-    def ready(url: str) -> None:
-        print(f"glassnet playground: serving on {url} (Ctrl-C to stop)", flush=True)
-        if not args.no_browser:
-            import webbrowser
-
-            webbrowser.open(url)
-
-    serve(host=args.host, port=args.port, grid=args.grid, on_ready=ready)
+        print(f"glassnet playground: warning: listening on {args.host}, reachable from other "
+              "machines; anyone who can reach it can use this server.", file=sys.stderr)
+    print(f"glassnet playground: serving {url}  (Ctrl-C stops)", flush=True)
+    if not args.no_browser:
+        threading.Timer(0.5, webbrowser.open, args=(url,)).start()
+    config = uvicorn.Config(create_app(grid=grid), log_level="warning",
+                            ws_max_size=LIMITS["max_message_bytes"] + 1024)
+    uvicorn.Server(config).run(sockets=[sock])
     return 0

@@ -1,15 +1,14 @@
-"""``glassnet playground``: a local web page to build a 2-D network, watch it learn, and click
-any unit for its worked backpropagation (numbers from :mod:`glassnet.explain`).
+"""``glassnet playground``: a local web page to build a network, watch it learn, and open any
+unit's worked backpropagation.
 
-Modules, each with one job (dependencies point one way, down this list):
+Modules, one job each (dependencies point one way: messages → session → frames → server):
 
 * :mod:`~glassnet.playground.messages` — validation of every message from the page;
-* :mod:`~glassnet.playground.frames` — the frame encoder (grid evaluation, base64 float32);
-* :mod:`~glassnet.playground.session` — the per-session state machine (data, network,
-  optimizer, schedule, stepping, inspect/walk/export via ``glassnet.explain``);
-* :mod:`~glassnet.playground.server` — the Starlette app, the WebSocket loop and the
-  per-session training task (needs the ``glassnet[playground]`` extra).
+* :mod:`~glassnet.playground.session` — one browser session's state machine (data, feature
+  map, Network, optimizer, schedule; step / play / pause / reset / inspect / walk / export);
+* :mod:`~glassnet.playground.frames` — the frame encoder (grid pictures, weights, losses);
+* :mod:`~glassnet.playground.server` — the Starlette app and the per-session training task.
 
-``import glassnet`` does not import this package; importing this package imports nothing heavy.
-The wire protocol is documented in docs/playground.md.
+Importing this package imports nothing heavy; Starlette and uvicorn (the ``playground``
+extra) are imported by :mod:`~glassnet.playground.server` only. See docs/playground.md.
 """
