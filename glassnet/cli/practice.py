@@ -65,13 +65,12 @@ def _concept_session(args: argparse.Namespace, seed: int):
     return ConceptPractice(bank, seed, min(args.attempts, 2))
 
 
-def run_concepts(args: argparse.Namespace, seed: int) -> int:
-    session = _concept_session(args, seed)
-    print(f"Concept questions (seed {seed}): {len(session.concepts)} to answer; "
-          "'reveal' shows the rest.")
-    lines = _lines(args.answers)
+def _drive(session, lines, prompt, hint_prefix: str) -> int:
+    """Ask, read a line, answer, until the session is finished or the student types 'reveal'
+    (or the answers run out); then print the score. ``session`` is a Practice or a
+    ConceptPractice (the same interface)."""
     while not session.finished:
-        print(session.prompt())
+        print(prompt())
         line = next(lines, None)
         if line is None or line.strip().lower() == "reveal":
             print(session.reveal(), end="")
@@ -79,11 +78,18 @@ def run_concepts(args: argparse.Namespace, seed: int) -> int:
         fb = session.answer(line)
         print(("✓ " if fb.correct else "✗ ") + fb.message)
         for h in fb.hints:
-            print(f"  {h}")
+            print(f"  {hint_prefix}{h}")
     points, total = session.score
     print(f"Score: {points} of {total}.")
     sys.stdout.flush()
     return 0
+
+
+def run_concepts(args: argparse.Namespace, seed: int) -> int:
+    session = _concept_session(args, seed)
+    print(f"Concept questions (seed {seed}): {len(session.concepts)} to answer; "
+          "'reveal' shows the rest.")
+    return _drive(session, _lines(args.answers), session.prompt, "")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,18 +110,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"{gen.exercise['title']} (template {args.template}, seed {seed})")
     print(gen.exercise["description"])
     print("Answer each quantity (comma-separate vectors); 'reveal' shows the solution.")
-    lines = _lines(args.answers)
-    while not session.finished:
-        print(f"{session.current.label} = ?")
-        line = next(lines, None)
-        if line is None or line.strip().lower() == "reveal":
-            print(session.reveal(), end="")
-            break
-        fb = session.answer(line)
-        print(("✓ " if fb.correct else "✗ ") + fb.message)
-        for h in fb.hints:
-            print(f"  Hint: {h}")
-    points, total = session.score
-    print(f"Score: {points} of {total}.")
-    sys.stdout.flush()
-    return 0
+    return _drive(session, _lines(args.answers), lambda: f"{session.current.label} = ?",
+                  "Hint: ")

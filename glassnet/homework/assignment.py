@@ -97,12 +97,14 @@ class Item:
         return [f"{self.key}:{q.path}" for q in self.generated.questions]
 
 
-def _read_text(path: str | Path, what: str) -> str:
+def read_text_file(path: str | Path, what: str, limit: int = MAX_FILE) -> str:
+    """A UTF-8 text file (a leading BOM, as spreadsheets write, is dropped) of at most
+    ``limit`` bytes; every problem is one ConfigError line naming the file."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_FILE:
-            raise ConfigError(f"{p}: the {what} is larger than {MAX_FILE >> 20} MiB.")
-        return p.read_text(encoding="utf-8")
+        if p.stat().st_size > limit:
+            raise ConfigError(f"{p}: the {what} is larger than {limit >> 20} MiB.")
+        return p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise ConfigError(f"{p}: the {what} is not UTF-8 text.") from None
     except IsADirectoryError:
@@ -186,7 +188,7 @@ def parse_spec(data: Any, origin: str = "spec") -> Spec:
 def load_spec(path: str | Path) -> Spec:
     import yaml
 
-    text = _read_text(path, "homework spec")
+    text = read_text_file(path, "homework spec")
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(text, Loader=loader)
@@ -197,7 +199,7 @@ def load_spec(path: str | Path) -> Spec:
 
 def read_roster(path: str | Path) -> list[Student]:
     """The students of a roster CSV (``id`` column, optional ``name``), in file order."""
-    text = _read_text(path, "roster")
+    text = read_text_file(path, "roster")
     rows = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(rows, [])]
     if "id" not in header:

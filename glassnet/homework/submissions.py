@@ -22,6 +22,7 @@ from typing import Any
 
 from glassnet.errors import ConfigError
 from glassnet.explain.grade import StudentNumber
+from glassnet.homework.assignment import read_text_file
 
 MAX_FILE = 8 << 20  # bytes: a CSV or one YAML answers file
 MAX_CELL = 2000  # characters
@@ -67,17 +68,6 @@ def parse_numbers(cell: Any) -> list[StudentNumber]:
     return out
 
 
-def _read(path: Path, what: str) -> str:
-    try:
-        if path.stat().st_size > MAX_FILE:
-            raise ConfigError(f"{path}: the {what} is larger than {MAX_FILE >> 20} MiB.")
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: the {what} is not UTF-8 text.") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the {what} ({exc.strerror}).") from None
-
-
 def _record(subs: Submissions, sid: str, where: str, cells: dict[str, Any],
             students: set[str], columns: set[str]) -> None:
     if sid not in students:
@@ -101,7 +91,7 @@ def _record(subs: Submissions, sid: str, where: str, cells: dict[str, Any],
 
 def read_csv(path: Path, students: set[str], columns: set[str]) -> Submissions:
     subs = Submissions({}, {}, [])
-    rows = csv.reader(io.StringIO(_read(path, "submissions CSV")))
+    rows = csv.reader(io.StringIO(read_text_file(path, "submissions CSV", MAX_FILE)))
     header = [h.strip() for h in next(rows, [])]
     if "id" not in header:
         raise ConfigError(f"{path}: row 1: the header has no 'id' column.")
@@ -148,7 +138,7 @@ def read_yaml_folder(folder: Path, students: set[str], columns: set[str]) -> Sub
     for f in files:
         try:
             # BaseLoader keeps every scalar as the text the student wrote
-            data = yaml.load(_read(f, "answers file"), Loader=yaml.BaseLoader)
+            data = yaml.load(read_text_file(f, "answers file", MAX_FILE), Loader=yaml.BaseLoader)
         except (yaml.YAMLError, ConfigError) as exc:
             first = str(exc).splitlines()[0]
             subs.issues.append(Issue(str(f), f"not readable YAML ({first}); not graded."))
