@@ -540,8 +540,13 @@ class SklearnTrainer(Trainer):
         self.model.partial_fit(self.X[: self.B], self.y[: self.B], classes=self.classes)
         init = data["init"]
         for l in range(1, len(sizes)):
-            self.model.coefs_[l - 1] = np.ascontiguousarray(init[f"W{l}"].T)
-            self.model.intercepts_[l - 1] = init[f"b{l}"].copy()
+            W, b = init[f"W{l}"], init[f"b{l}"]
+            if l == len(sizes) - 1 and sizes[-1] == 2:
+                # two classes: MLPClassifier has one logistic output unit, and
+                # softmax(z0, z1)[1] = σ(z1 − z0), so its weights are the rows' difference
+                W, b = W[1:] - W[:1], b[1:] - b[:1]
+            self.model.coefs_[l - 1] = np.ascontiguousarray(W.T)
+            self.model.intercepts_[l - 1] = b.copy()
         del self.model._optimizer  # a fresh Adam (t = 0) at the next partial_fit
         self.batches = Batches(n, self.B)
         self.info = {
