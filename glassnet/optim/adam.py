@@ -123,9 +123,6 @@ class Adam(Optimizer):
     def _active(self) -> tuple[str, ...]:
         return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
 
-    def _scratch(self) -> tuple[str, ...]:
-        return ("d", "s") if self.weight_decay and not self._decoupled else ("d",)
-
     def _corrections(self, t: int) -> tuple[float, float]:
         """(1 − β₁ᵗ, 1 − β₂ᵗ), or (1, 1) without bias correction."""
         if not self.bias_correction:
@@ -136,7 +133,7 @@ class Adam(Optimizer):
         self, params: np.ndarray, grads: np.ndarray, lr: float, t: int, bufs: Buffers, tmp: Buffers
     ) -> None:
         (beta1, beta2), eps, wd = self.betas, self.eps, self.weight_decay
-        m, v, d = bufs["m"], bufs["v"], tmp["d"]
+        m, v = bufs["m"], bufs["v"]
         v_max = bufs["v_max"] if self.amsgrad else None
         kernels = fused.kernels(params, grads, m, v, v_max)
         if kernels is not None:  # the same operations in one pass (glassnet/optim/_fused.c)
@@ -146,6 +143,7 @@ class Adam(Optimizer):
                 self._decoupled, self.eps_inside_sqrt, c1, c2,
             )  # fmt: skip
             return
+        d = tmp["d"]  # the NumPy backend's scratch (made on first use)
         g = grads
         if wd and self._decoupled:
             np.multiply(params, 1.0 - lr * wd, out=params)  # θ ← θ (1 − ηλ)

@@ -1,14 +1,15 @@
 """What every optimizer shares: lazy state, checkpoints, clipping options, validation.
 
 A subclass declares its ``name``, its ``State`` dataclass, which array fields the current
-configuration uses (``_active``), which scratch buffers its step needs (``_scratch``), and
-writes ``_update`` — the algorithm box, one equation per line, with in-place ufuncs.
+configuration uses (``_active``), and writes ``_update`` — the algorithm box, one equation
+per line, with in-place ufuncs into the scratch arrays ``tmp[name]`` (made on first use).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
@@ -26,6 +27,53 @@ Buffers = dict[str, "np.ndarray | None"]
 PARALLEL_MIN_SIZE = 1 << 16
 #: float32 state is swept for subnormal numbers every this many steps (see _flush_subnormals)
 FLUSH_EVERY = 64
+#: entries swept per block (a 256 KiB scratch instead of one of the parameters' size)
+FLUSH_BLOCK = 1 << 16
+
+
+_SCRATCH_LOCK = threading.Lock()
+
+
+class Scratch(dict):
+    """The NumPy backend's temporaries, one array of the parameters' shape per name,
+    allocated on first use: with the compiled kernels none is ever made (for 670k float32
+    parameters that is 2.6 MiB of resident memory less per temporary)."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        super().__init__()
+        self.shape, self.dtype = shape, dtype
+
+    def __missing__(self, name: str) -> np.ndarray:
+        with _SCRATCH_LOCK:  # chunks of a threaded update may ask at the same time
+            arr = self.get(name)
+            if arr is None:
+                arr = self[name] = np.empty(self.shape, self.dtype)
+        return arr
+
+    def flat(self) -> Scratch:
+        """A view of the same temporaries as 1-D arrays (for chunks of a flat update)."""
+        return _FlatScratch(self)
+
+    def part(self, start: int, stop: int) -> Scratch:
+        return _PartScratch(self, start, stop)
+
+
+class _FlatScratch(Scratch):
+    def __init__(self, parent: Scratch) -> None:
+        super().__init__((int(np.prod(parent.shape)),), parent.dtype)
+        self.parent = parent
+
+    def __missing__(self, name: str) -> np.ndarray:
+        return self.parent[name].reshape(-1)
+
+
+class _PartScratch(Scratch):
+    def __init__(self, parent: Scratch, start: int, stop: int) -> None:
+        super().__init__((stop - start,), parent.dtype)
+        self.parent, self.start, self.stop = parent, start, stop
+
+    def __missing__(self, name: str) -> np.ndarray:
+        return self.parent[name][self.start : self.stop]
 _pool: ThreadPoolExecutor | None = None
 #: threads per optimizer step. Default 1: inside `fit` the BLAS threads of the matrix products
 #: still hold the cores when the update runs, and two update threads measured no faster there
@@ -126,10 +174,6 @@ class Optimizer:
         """Array fields of the state that this configuration keeps."""
         return self._fields
 
-    def _scratch(self) -> tuple[str, ...]:
-        """Names of the scratch buffers ``_update`` writes into (allocated once)."""
-        return ("d",)
-
     def _update(
         self, params: np.ndarray, grads: np.ndarray, lr: float, t: int, bufs: Buffers, tmp: Buffers
     ) -> None:
@@ -142,7 +186,7 @@ class Optimizer:
         """Forget all state (t = 0, no moment arrays); hyperparameters are kept."""
         self._t = 0
         self._bufs: dict[str, np.ndarray | None] = dict.fromkeys(self._fields)
-        self._tmp: dict[str, np.ndarray] = {}
+        self._tmp = Scratch((), np.dtype(np.float64))
         #: (params shape, dtype, grads shape) that state and scratch were prepared for
         self._ready: tuple[Any, ...] | None = None
 
@@ -207,7 +251,7 @@ class Optimizer:
             self._update(params, grads, lr, t, self._bufs, self._tmp)
             return
         flat = {k: None if a is None else a.reshape(-1) for k, a in self._bufs.items()}
-        scratch = {k: a.reshape(-1) for k, a in self._tmp.items()}
+        scratch = self._tmp.flat()
         p, g = params.reshape(-1), grads.reshape(-1)
         edges = [n * i // chunks for i in range(chunks + 1)]
         jobs = [
@@ -218,7 +262,7 @@ class Optimizer:
                 lr,
                 t,
                 {k: None if v is None else v[a:b] for k, v in flat.items()},
-                {k: v[a:b] for k, v in scratch.items()},
+                scratch.part(a, b),
             )
             for a, b in itertools.pairwise(edges)
         ]
@@ -240,12 +284,17 @@ class Optimizer:
         ``_flushable``). Flushing therefore changes no result; it keeps later steps fast.
         """
         tiny = np.finfo(np.float32).tiny
-        scratch = self._tmp["d"]
+        scratch = np.empty(FLUSH_BLOCK, np.float32)  # |x| of one block at a time
         for name in self._flushable():
             buf = self._bufs[name]
-            if buf is not None and buf.shape == scratch.shape:
-                np.abs(buf, out=scratch)
-                np.putmask(buf, scratch < tiny, 0.0)
+            if buf is None or buf.dtype != np.float32 or not buf.flags.c_contiguous:
+                continue
+            flat = buf.reshape(-1)
+            for start in range(0, flat.size, FLUSH_BLOCK):
+                block = flat[start : start + FLUSH_BLOCK]
+                size = block.size
+                np.abs(block, out=scratch[:size])
+                np.putmask(block, scratch[:size] < tiny, 0.0)
 
     def _prepare(self, params: np.ndarray) -> None:
         """Create state lazily (zeros of params' shape and dtype) and the scratch buffers."""
@@ -261,10 +310,8 @@ class Optimizer:
                 )
             elif buf.dtype != dtype:  # a checkpoint saved in another precision
                 self._bufs[k] = buf.astype(dtype)
-        for k in self._scratch():
-            tmp = self._tmp.get(k)
-            if tmp is None or tmp.shape != shape or tmp.dtype != dtype:
-                self._tmp[k] = np.empty(shape, dtype)
+        if self._tmp.shape != shape or self._tmp.dtype != dtype:
+            self._tmp = Scratch(shape, dtype)  # filled on first use: the C kernels need none
 
     # -- state, checkpoints, worked solutions -----------------------------------------
     @property

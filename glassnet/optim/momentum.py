@@ -71,11 +71,12 @@ class Momentum(Optimizer):
         self, params: np.ndarray, grads: np.ndarray, lr: float, t: int, bufs: Buffers, tmp: Buffers
     ) -> None:
         beta = self.beta
-        m, d = bufs["m"], tmp["d"]
+        m = bufs["m"]
         kernels = fused.kernels(params, grads, m)
         if kernels is not None:  # the same operations in one pass (glassnet/optim/_fused.c)
             kernels.momentum(params, grads, m, lr, beta)
             return
+        d = tmp["d"]  # the NumPy backend's scratch (made on first use)
         np.multiply(m, beta, out=m)  # m ← β m
         np.add(m, np.multiply(grads, 1.0 - beta, out=d), out=m)  # m ← β m + (1 − β) g
         np.subtract(params, np.multiply(m, lr, out=d), out=params)  # θ ← θ − η m

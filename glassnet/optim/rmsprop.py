@@ -103,14 +103,11 @@ class RMSprop(Optimizer):
     def _active(self) -> tuple[str, ...]:
         return ("v",) + ("g_avg",) * self.centered + ("buffer",) * (self.momentum > 0)
 
-    def _scratch(self) -> tuple[str, ...]:
-        return ("d", "s") if self.weight_decay else ("d",)
-
     def _update(
         self, params: np.ndarray, grads: np.ndarray, lr: float, t: int, bufs: Buffers, tmp: Buffers
     ) -> None:
         alpha, eps, mu, wd = self.alpha, self.eps, self.momentum, self.weight_decay
-        v, d = bufs["v"], tmp["d"]
+        v = bufs["v"]
         g_avg = bufs["g_avg"] if self.centered else None
         buffer = bufs["buffer"] if mu else None
         kernels = fused.kernels(params, grads, v, g_avg, buffer)
@@ -119,6 +116,7 @@ class RMSprop(Optimizer):
                 params, grads, v, g_avg, buffer, lr, alpha, eps, mu, wd, self.eps_inside_sqrt
             )
             return
+        d = tmp["d"]  # the NumPy backend's scratch (made on first use)
         g = grads
         if wd:
             s = tmp["s"]

@@ -93,19 +93,16 @@ class SGD(Optimizer):
     def _active(self) -> tuple[str, ...]:
         return ("buffer",) if self.momentum else ()
 
-    def _scratch(self) -> tuple[str, ...]:
-        return ("d", "s") if self.weight_decay else ("d",)
-
     def _update(
         self, params: np.ndarray, grads: np.ndarray, lr: float, t: int, bufs: Buffers, tmp: Buffers
     ) -> None:
         mu, tau, wd = self.momentum, self.dampening, self.weight_decay
-        d = tmp["d"]
         buffer = bufs["buffer"] if mu else None
         kernels = fused.kernels(params, grads, buffer)
         if kernels is not None:  # the same operations in one pass (glassnet/optim/_fused.c)
             kernels.sgd(params, grads, buffer, lr, mu, tau, wd, self.nesterov, t == 1)
             return
+        d = tmp["d"]  # the NumPy backend's scratch (made on first use)
         g = grads
         if wd:
             s = tmp["s"]
