@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -148,23 +149,52 @@ def call_with_options(
     An unknown option gets a close-match hint, a missing required one is named; ``fixed``
     lists parameters the caller supplies itself (not the user's to give).
     """
-    params = inspect.signature(fn).parameters
-    fixed = set(fixed)
-    allowed = [
-        n
-        for n, p in params.items()
-        if n not in fixed and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    ]
+    allowed, required = _option_names(fn, fixed)
     for key in options:
         if key not in allowed:
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             expected = ", ".join(allowed) if allowed else "no options"
             raise ConfigError(f"{where}: unknown option {key!r}; it takes {expected}.{hint}")
-    for name in allowed:
-        if params[name].default is inspect.Parameter.empty and name not in options:
+    for name in required:
+        if name not in options:
             raise ConfigError(f"{where}: option {name!r} is required.")
     return fn(**options)
+
+
+#: (allowed, required) option names per function: ``inspect.signature`` costs ~0.1 ms
+_OPTION_NAMES: dict[Any, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _option_names(
+    fn: Callable[..., Any], fixed: Iterable[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the keyword options ``fn`` takes, those without a default), read from its signature
+    once per function. A ``functools.partial`` (``Network.fit`` makes one per call) is keyed
+    by its function and the names it binds, never by itself: the cache keeps no data alive."""
+    fixed = frozenset(fixed)
+    if isinstance(fn, functools.partial):
+        key: Any = (fn.func, len(fn.args), frozenset(fn.keywords), fixed)
+    else:
+        key = (fn, fixed)
+    try:
+        cached = _OPTION_NAMES.get(key)
+    except TypeError:  # an unhashable callable: read its signature every time
+        key, cached = None, None
+    if cached is not None:
+        return cached
+    params = inspect.signature(fn).parameters
+    allowed = tuple(
+        n
+        for n, p in params.items()
+        if n not in fixed and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    )
+    required = tuple(n for n in allowed if params[n].default is inspect.Parameter.empty)
+    if key is not None:
+        if len(_OPTION_NAMES) >= 512:
+            _OPTION_NAMES.clear()
+        _OPTION_NAMES[key] = (allowed, required)
+    return allowed, required
 
 
 def build_named(

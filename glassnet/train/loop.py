@@ -175,16 +175,20 @@ def _train_epoch(run: TrainingRun, data: Arrays, cbs: CallbackList, shuffle: boo
     """Run the batches of one epoch (or of the unfinished one); True when it is complete."""
     net, loss, reg, opt = run.net, run.loss, run.regularization, run.optimizer
     ep = run.epoch_state
-    if ep is None or ep.perm.shape[0] != data.n:
+    n = data.n
+    if ep is None or ep.perm.shape[0] != n:
         # shuffle: a new order of the sample indices, drawn from the network's generator
-        perm = net.rng.permutation(data.n) if shuffle else np.arange(data.n)
+        perm = net.rng.permutation(n) if shuffle else np.arange(n)
         ep = run.epoch_state = EpochState(perm, metric_sums=dict.fromkeys(
             (m for m in run.metrics if m in ADDITIVE), 0.0))
-    cbs.epoch_begin(run, run.epoch + 1)
-    X, T, labels, bs, n = data.X, data.T, data.labels, run.batch_size, data.n
-    lr_epoch = run.current_lr() if run.schedule_unit == "epoch" else None
+        ordered = not shuffle
+    else:  # an unfinished epoch (resumed from a model file, say): is its order 0..n−1?
+        ordered = bool(np.array_equal(ep.perm, np.arange(n)))
     # without shuffling the order is 0..n−1: batches are then slices (views), not gathers
-    ordered = n > 0 and bool(np.array_equal(ep.perm, np.arange(n)))
+    ordered = ordered and n > 0
+    cbs.epoch_begin(run, run.epoch + 1)
+    X, T, labels, bs = data.X, data.T, data.labels, run.batch_size
+    lr_epoch = run.current_lr() if run.schedule_unit == "epoch" else None
     # Accuracy alone (the default metric), no batch callbacks: the batches' predicted classes
     # go into one array and are counted against the labels when the loop ends (the same
     # integer sum as batch by batch, in one comparison instead of a few calls per batch)
@@ -192,51 +196,73 @@ def _train_epoch(run: TrainingRun, data: Arrays, cbs: CallbackList, shuffle: boo
     deferred = (not wants_batches and labels is not None and run.task == "classification"
                 and list(sums) == ["accuracy"])
     predicted = np.empty(n, np.int64) if deferred else None
-    first = ep.position
     record_step, params, grads = run.history.record_step, net.params, net.grads
+    compute, update, isfinite, perm = net.compute_gradients, opt.step, math.isfinite, ep.perm
+    # η is the same for every update of the epoch unless a schedule or a batch callback
+    # (an lr finder, say) can change it between updates
+    lr_fixed = lr_epoch if lr_epoch is not None else (
+        run.current_lr() if run.schedule is None and not wants_batches else None)
+    # the epoch's progress lives in locals during the loop and is written back to ``ep`` in
+    # ``flush`` (before batch callbacks, and at the end however the loop ends)
+    first = position = ep.position
+    batch, loss_sum, loss_norm, penalty_sum = ep.batch, 0.0, 0.0, 0.0
+    p = lr = None
+
+    def flush() -> None:
+        nonlocal loss_sum, loss_norm, penalty_sum
+        ep.position, ep.batch = position, batch
+        ep.loss_sum += loss_sum
+        ep.loss_norm += loss_norm
+        ep.penalty_sum += penalty_sum
+        loss_sum = loss_norm = penalty_sum = 0.0
+        if p is not None:
+            run.last_pass, run.lr = p, lr
+
     t0 = time.perf_counter()
     try:
-        while ep.position < n:
+        while position < n:
             # batches: index with this epoch's order, never copy the data set
-            start = ep.position
-            idx = slice(start, min(start + bs, n)) if ordered else ep.perm[start : start + bs]
+            start = position
+            stop = start + bs if start + bs < n else n
+            idx = slice(start, stop) if ordered else perm[start:stop]
             tb = T[idx]
             # forward + backward: fills net.grads with ∂C/∂θ of this batch (in the network's
             # workspace: the Pass is valid until the next batch)
-            p = net.compute_gradients(X[idx], tb, loss, reg, train=True, validate=False,
-                                      workspace=True)
-            batch_loss = p.data_loss + p.penalty
-            if not math.isfinite(batch_loss):
-                raise _DivergedError(ep.batch + 1, batch_loss)
+            p = compute(X[idx], tb, loss, reg, train=True, validate=False, workspace=True)
+            data_loss, penalty, scale = p.data_loss, p.penalty, p.scale
+            batch_loss = data_loss + penalty
+            if not isfinite(batch_loss):
+                raise _DivergedError(batch + 1, batch_loss)
             # update: clipping (if configured) and the optimizer's step, in place
-            lr = lr_epoch if lr_epoch is not None else run.current_lr()
-            opt.step(params, grads, lr=lr)
+            lr = lr_fixed if lr_fixed is not None else run.current_lr()
+            update(params, grads, lr=lr)
             run.step += 1
-            ep.batch += 1
-            size = tb.shape[0]
-            ep.position = start + size
+            batch += 1
+            position = stop
+            size = stop - start
             # the epoch loss: Σ_s C_s and the reduction's denominator, penalty by samples
-            ep.loss_sum += p.data_loss / p.scale
-            ep.loss_norm += 1.0 / p.scale
-            ep.penalty_sum += p.penalty * size
+            loss_sum += data_loss / scale
+            loss_norm += 1.0 / scale
+            penalty_sum += penalty * size
             if deferred:
-                np.argmax(p.output, axis=1, out=predicted[start : start + size])
+                p.output.argmax(axis=1, out=predicted[start:stop])
             elif sums:
                 pred = tasks.output_labels(run.task, loss, p.output)
                 lb = None if labels is None else labels[idx]
                 for m in sums:
                     sums[m] += batch_sum(m, p.output, tb, pred, lb)
-            run.last_pass, run.lr = p, lr
             record_step(lr, batch_loss)
-            # callbacks (only those that want batches)
+            # callbacks (only those that want batches) see the epoch as it is now
             if wants_batches:
-                cbs.batch_end(run, ep.batch, {"loss": batch_loss, "lr": lr, "batch_size": size})
+                flush()
+                cbs.batch_end(run, batch, {"loss": batch_loss, "lr": lr, "batch_size": size})
             if run.stop_training:  # Ctrl-C or a callback: stop after this batch
                 break
     finally:
-        if deferred and ep.position > first:
-            done = slice(first, ep.position)
-            truth = labels[done] if ordered else labels[ep.perm[done]]
+        flush()
+        if deferred and position > first:
+            done = slice(first, position)
+            truth = labels[done] if ordered else labels[perm[done]]
             sums["accuracy"] += float(np.count_nonzero(predicted[done] == truth))
     ep.train_time += time.perf_counter() - t0
     return ep.position >= n

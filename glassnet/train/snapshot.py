@@ -52,7 +52,7 @@ class Snapshot:
             "n_steps": {k: len(v) for k, v in run.history.steps.items()},
             "meta": copy.deepcopy(run.history.meta),
             "callback_state": copy.deepcopy(run.callback_state),
-            "rng": copy.deepcopy(run.net.rng.bit_generator.state),
+            "rng": run.net.rng.bit_generator.state,  # the getter builds a new dict (and arrays)
         }
         return snap
 
