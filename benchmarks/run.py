@@ -110,7 +110,9 @@ def case_configs(quick: bool) -> list[dict[str, Any]]:
             "batch": 32,
             "dropout": 0.0,
             "unit": "step",
-            "warmup": 44 if q else 300,
+            # whole epochs (44 batches of 32), so each round of the fit contender is one
+            # fit call, as a user trains — not 61 one-epoch calls around a split epoch
+            "warmup": 44 if q else 44 * 7,
             "units": 44 * 5 if q else 44 * 60,
             "train_n": None,
             "reference": "glassnet",

@@ -93,7 +93,8 @@ def set_num_threads(n: int) -> None:
 def _thread_pool() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_n_threads, thread_name_prefix="glassnet-optim")
+        _pool = ThreadPoolExecutor(max_workers=max(1, _n_threads - 1),
+                                   thread_name_prefix="glassnet-optim")
     return _pool
 
 
@@ -254,20 +255,19 @@ class Optimizer:
         scratch = self._tmp.flat()
         p, g = params.reshape(-1), grads.reshape(-1)
         edges = [n * i // chunks for i in range(chunks + 1)]
-        jobs = [
-            _thread_pool().submit(
-                self._update,
-                p[a:b],
-                g[a:b],
-                lr,
-                t,
-                {k: None if v is None else v[a:b] for k, v in flat.items()},
-                scratch.part(a, b),
-            )
+        parts = [
+            (p[a:b], g[a:b], lr, t, {k: None if v is None else v[a:b] for k, v in flat.items()},
+             scratch.part(a, b))
             for a, b in itertools.pairwise(edges)
         ]
-        for job in jobs:
-            job.result()
+        # the other chunks go to the pool, the last one runs here meanwhile (a hand-off
+        # fewer: the pool's wake-up, not the arithmetic, is most of a small update's cost)
+        jobs = [_thread_pool().submit(self._update, *part) for part in parts[:-1]]
+        try:
+            self._update(*parts[-1])
+        finally:
+            for job in jobs:
+                job.result()
 
     def _flushable(self) -> tuple[str, ...]:
         """State arrays whose subnormal entries may be set to zero without changing θ."""
