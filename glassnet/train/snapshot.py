@@ -50,8 +50,8 @@ class Snapshot:
             "lr": run.lr, "epoch_state": None if ep is None else _copy_epoch(ep),
             "n_epochs": len(run.history.epochs),
             "n_steps": {k: len(v) for k, v in run.history.steps.items()},
-            "meta": copy.deepcopy(run.history.meta),
-            "callback_state": copy.deepcopy(run.callback_state),
+            "meta": _copy_plain(run.history.meta),
+            "callback_state": _copy_plain(run.callback_state),
             "rng": run.net.rng.bit_generator.state,  # the getter builds a new dict (and arrays)
         }
         return snap
@@ -100,6 +100,23 @@ class Snapshot:
         run.callback_state.update(copy.deepcopy(r["callback_state"]))
         run.net.rng.bit_generator.state = copy.deepcopy(r["rng"])
         return discarded
+
+
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _copy_plain(value: Any) -> Any:
+    """A deep copy of dicts, lists and scalars, walked directly (``fit`` snapshots its run
+    every epoch, and ``copy.deepcopy``'s bookkeeping was half of a small epoch's overhead);
+    anything else (arrays, objects of callbacks) goes through ``copy.deepcopy``."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is dict:
+        return {k: _copy_plain(v) for k, v in value.items()}
+    if kind is list:
+        return [_copy_plain(v) for v in value]
+    return copy.deepcopy(value)
 
 
 def _copy_epoch(ep: Any) -> Any:
