@@ -896,7 +896,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="few steps and a small case 3, for a smoke run (writes results/quick.*)",
     )
-    p.add_argument("--cases", default="1,2,3", help="comma-separated cases (default 1,2,3)")
+    p.add_argument("--cases", default="1,2,3,4", help="comma-separated cases (default 1,2,3,4)")
     p.add_argument(
         "--rounds", type=int, default=None, help="interleaved rounds (default 5; quick 2)"
     )

@@ -123,18 +123,23 @@ FINITE_BLOCK = 1 << 21
 
 def check_finite(where: str, what: str, arr: np.ndarray) -> None:
     """Raise a DataError naming the first NaN/inf entry of ``arr`` (checked in blocks of
-    rows, so the temporary stays small however large ``arr`` is)."""
+    rows into one reused boolean buffer, so the temporary stays small however large ``arr``
+    is)."""
     if arr.dtype.kind in "biu":
         return  # integers and booleans are always finite
-    rows = max(1, FINITE_BLOCK // max(1, arr[0].size)) if arr.ndim > 1 and arr.size else 0
-    blocks = ((arr, 0),) if arr.ndim <= 1 or arr.shape[0] <= rows else (
-        (arr[i : i + rows], i) for i in range(0, arr.shape[0], rows))
-    for block, start in blocks:
-        finite = np.isfinite(block)
+    if arr.ndim == 0 or arr.size == 0:
+        blocks, rows = [arr], 0
+    else:
+        row = max(1, arr[0].size)
+        rows = max(1, FINITE_BLOCK // row)
+        blocks = [arr[i : i + rows] for i in range(0, arr.shape[0], rows)]
+    scratch = np.empty(max(b.size for b in blocks), bool)
+    for k, block in enumerate(blocks):
+        finite = np.isfinite(block, out=scratch[: block.size].reshape(block.shape))
         if not finite.all():
             bad = np.argwhere(~finite)[0]
-            if arr.ndim > 1:
-                bad[0] += start
+            if arr.ndim > 0:
+                bad[0] += k * rows
             idx = ", ".join(str(int(i)) for i in bad)
             value = arr[tuple(bad)].item()
             raise DataError(

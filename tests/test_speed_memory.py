@@ -22,7 +22,8 @@ from glassnet.train.snapshot import _copy_plain
 # --------------------------------------------------------------------- check_finite
 @pytest.mark.parametrize(
     ("shape", "where"),
-    [((1000, 7), (537, 3)), ((5000,), (4999,)), ((30, 4, 5), (29, 3, 4)), ((3, 7), (0, 0))],
+    [((1000, 7), (537, 3)), ((5000,), (4999,)), ((30, 4, 5), (29, 3, 4)), ((3, 7), (0, 0)),
+     ((3, 500), (2, 499))],  # the last: rows wider than a block
 )
 def test_a_non_finite_value_is_found_in_any_block_with_its_index(shape, where, monkeypatch):
     monkeypatch.setattr(validate, "FINITE_BLOCK", 100)  # many blocks
