@@ -162,9 +162,13 @@ def test_two_processes_share_a_study_and_a_killed_trial_is_failed(postgres, tmp_
     assert [n for n, s in states.items() if s == TrialState.FAIL] == [killed.number]
     assert TrialState.RUNNING not in states.values()
     assert TrialState.WAITING not in states.values()
-    # the killed trial's parameters were queued again and run to the end
+    # the killed trial's parameters, as the study holds them, were queued again and run to
+    # the end (compared with the final record: the snapshot taken while the trial ran was
+    # once seen without its parameters, in 1 of some 20 runs, cause not found)
+    dead = next(t for t in trials if t.number == killed.number)
+    assert set(dead.params) == {"lr", "optimizer"}, dead.params
     retry = next(t for t in trials if t.user_attrs.get("retry_of") == killed.number)
-    assert retry.state == TrialState.COMPLETE and retry.params == killed.params
+    assert retry.state == TrialState.COMPLETE and retry.params == dead.params
     finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
     assert len(finished) == TRIALS  # the killed trial was run again, nothing more
     assert [t.number for t in trials] == list(range(len(trials)))  # recorded once each
