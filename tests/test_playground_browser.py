@@ -293,3 +293,69 @@ def test_malformed_messages_show_errors_and_other_sessions_keep_training(context
     attacker.click("#step")
     attacker.wait_for_function(f"window.pg.received.frame > {frames}", timeout=WAIT)
     trainer.click("#play")
+
+
+# ---- who may connect ------------------------------------------------------------------------
+
+class _OtherSite:
+    """Another web site on this machine: a real HTTP server on 127.0.0.1 at a free port (a
+    page the test fulfils itself, or one from a public address, is stopped by Chromium's
+    local-network-access rules before the playground's server would see it)."""
+
+    def __enter__(self) -> str:
+        import http.server
+        import threading
+
+        class Page(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = b"<!doctype html><title>elsewhere</title>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_page_from_another_site_cannot_open_the_socket(context, tmp_path):
+    """A page of another origin opens ``ws://127.0.0.1:PORT/ws`` in the same browser: the
+    server refuses the handshake with 403 (its log says why); the same script on the
+    playground's own page opens it."""
+    log = tmp_path / "server.log"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    with open(log, "w", encoding="utf-8") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "glassnet", "playground", "--no-browser", "--grid", "16"],
+            stdout=subprocess.PIPE, stderr=err, env=env, text=True, cwd=ROOT)
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+/", proc.stdout.readline()).group(0)
+        ws_url = json.dumps(url.replace("http://", "ws://") + "ws")
+        opener = ("new Promise(done => { const ws = new WebSocket(" + ws_url + ");"
+                  " ws.onopen = () => { done('open'); ws.close(); };"
+                  " ws.onerror = () => done('error'); })")
+        page = context.new_page()
+        console: list[str] = []
+        page.on("console", lambda m: console.append(m.text))
+        with _OtherSite() as other:
+            page.goto(other + "/")
+            assert page.evaluate(opener) == "error"
+        assert any("Unexpected response code: 403" in line for line in console), console
+        page.goto(url)
+        assert page.evaluate(opener) == "open"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        proc.stdout.close()
+    text = log.read_text(encoding="utf-8")
+    assert f"refused a WebSocket: Origin {other!r}" in text, text
+    assert text.count("refused a WebSocket") == 1, text  # the playground's own page was let in

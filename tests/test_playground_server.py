@@ -11,6 +11,11 @@ from starlette.testclient import TestClient
 
 from glassnet.playground.server import create_app
 
+#: the server answers to loopback names only: sockets go to an absolute URL (TestClient's
+#: default host, "testserver", would be refused)
+LOCAL = "http://127.0.0.1:8765"
+WS = "ws://127.0.0.1:8765/ws"
+
 CONFIG = {"dataset": {"name": "xor", "n": 100, "seed": 1}, "grid": 16,
           "hidden": [{"units": 3, "activation": "tanh"}], "frames_per_second": 60}
 
@@ -42,7 +47,7 @@ def test_page_is_served(client):
 
 
 def test_config_gives_state_then_frame(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         ws.send_text(json.dumps({"type": "config", "config": CONFIG}))
         state = receive(ws, "state")
         assert state["layers"] == [2, 3, 1] and state["task"] == "binary"
@@ -57,7 +62,7 @@ def test_config_gives_state_then_frame(client):
 
 
 def test_play_trains_and_pause_stops(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         ws.send_text(json.dumps({"type": "config", "config": CONFIG}))
         receive(ws, "frame")
         ws.send_text(json.dumps({"type": "play"}))
@@ -74,7 +79,7 @@ def test_play_trains_and_pause_stops(client):
 
 
 def test_malformed_message_answers_error_and_other_session_trains(client):
-    with client.websocket_connect("/ws") as a, client.websocket_connect("/ws") as b:
+    with client.websocket_connect(WS) as a, client.websocket_connect(WS) as b:
         a.send_text(json.dumps({"type": "config", "config": CONFIG}))
         receive(a, "frame")
         a.send_text(json.dumps({"type": "play"}))
@@ -93,27 +98,27 @@ def test_malformed_message_answers_error_and_other_session_trains(client):
 def test_closing_frees_the_session():
     app = create_app()
     with TestClient(app) as c:
-        with c.websocket_connect("/ws") as ws:
+        with c.websocket_connect(WS) as ws:
             ws.send_text(json.dumps({"type": "play"}))
             receive(ws, "frame")
             assert len(app.state.sessions) == 1
-        with c.websocket_connect("/ws") as ws:  # the next connection finds the old one gone
+        with c.websocket_connect(WS) as ws:  # the next connection finds the old one gone
             ws.send_text(json.dumps({"type": "step"}))
             receive(ws, "frame")
             assert len(app.state.sessions) == 1
 
 
 def test_session_limit_refuses_with_a_message():
-    with TestClient(create_app(max_sessions=1)) as c, c.websocket_connect("/ws") as first:
+    with TestClient(create_app(max_sessions=1)) as c, c.websocket_connect(WS) as first:
         first.send_text(json.dumps({"type": "step"}))
         receive(first, "frame")
-        with c.websocket_connect("/ws") as second:
+        with c.websocket_connect(WS) as second:
             msg = json.loads(second.receive_text())
             assert msg["type"] == "error" and "limit" in msg["message"]
 
 
 def test_inspect_export_and_model_roundtrip(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         ws.send_text(json.dumps({"type": "config", "config": CONFIG}))
         receive(ws, "frame")
         ws.send_text(json.dumps({"type": "inspect", "layer": 1, "unit": 2, "sample": 4}))
@@ -166,3 +171,72 @@ def test_bad_grid_option_is_one_line_error(capsys):
     assert main(["playground", "--no-browser", "--grid", "8"]) == 2
     err = capsys.readouterr().err
     assert "--grid: must be an integer in [16, 128]" in err and err.count("\n") == 1
+
+
+# ------------------------------------------------------------------ who may connect
+def test_same_origin_and_script_clients_are_let_in(client):
+    for headers in ({"origin": LOCAL}, {}):  # the page itself; a script sends no Origin
+        with client.websocket_connect(WS, headers=headers) as ws:
+            ws.send_text(json.dumps({"type": "step"}))
+            assert receive(ws, "frame")["step"] == 1
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1:9999",
+                                    "https://127.0.0.1:8765", "null", "http://[bad"])
+def test_a_page_from_another_origin_is_refused(client, origin, caplog):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as refused, \
+            client.websocket_connect(WS, headers={"origin": origin}):
+        pass
+    assert refused.value.code == 1008
+    assert "refused a WebSocket: Origin" in caplog.text
+
+
+def test_dns_rebinding_host_is_refused_unless_hosts_are_open():
+    from starlette.websockets import WebSocketDisconnect
+
+    rebound = "http://evil.example:8765"  # evil.example resolved to 127.0.0.1: same-origin
+    url = "ws://evil.example:8765/ws"
+    with TestClient(create_app()) as c, pytest.raises(WebSocketDisconnect), \
+            c.websocket_connect(url, headers={"origin": rebound}):
+        pass
+    # a server on another address (--host 0.0.0.0) takes any name, Origin still checked
+    with TestClient(create_app(allowed_hosts=None)) as c:
+        with c.websocket_connect(url, headers={"origin": rebound}) as ws:
+            ws.send_text(json.dumps({"type": "step"}))
+            assert receive(ws, "frame")["step"] == 1
+        with pytest.raises(WebSocketDisconnect), \
+                c.websocket_connect(url, headers={"origin": "http://other.example"}):
+            pass
+
+
+def test_real_server_answers_a_cross_site_handshake_with_403():
+    """The running command (uvicorn): a cross-site upgrade gets HTTP 403, a same-origin one
+    101 Switching Protocols."""
+    import os
+    import re
+    import socket
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    proc = subprocess.Popen([sys.executable, "-m", "glassnet", "playground", "--no-browser"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+    def handshake(port, origin):
+        request = (f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n")
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+            s.sendall(request.encode())
+            return s.recv(200).decode(errors="replace").split("\r\n")[0]
+
+    try:
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", proc.stdout.readline()).group(1))
+        assert " 403 " in handshake(port, "http://evil.example")
+        assert " 101 " in handshake(port, f"http://127.0.0.1:{port}")
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "refused a WebSocket: Origin 'http://evil.example'" in err

@@ -56,7 +56,7 @@ def _handler(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
-        from glassnet.playground.server import create_app
+        from glassnet.playground.server import LOOPBACK_HOSTS, create_app
     except ModuleNotFoundError as exc:
         raise ConfigError(f"playground: {exc.name} is not installed; install the extra: "
                           "pip install 'glassnet[playground]'.") from None
@@ -81,7 +81,10 @@ def _handler(args: argparse.Namespace) -> int:
     print(f"glassnet playground: serving {url}  (Ctrl-C stops)", flush=True)
     if not args.no_browser:
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
-    config = uvicorn.Config(create_app(grid=grid), log_level="warning",
+    # a loopback server answers only to loopback names (DNS rebinding); any other address
+    # takes whatever name its users reach it by (the Origin check still applies)
+    hosts = (*LOOPBACK_HOSTS, args.host) if is_loopback(args.host) else None
+    config = uvicorn.Config(create_app(grid=grid, allowed_hosts=hosts), log_level="warning",
                             ws_max_size=LIMITS["max_message_bytes"] + 1024)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

@@ -10,6 +10,12 @@ background task that, while playing, trains between frames::
 so pause acts within one frame. Every message is validated (messages.py); a bad one is
 answered with ``{"type": "error", ...}`` and the session goes on. Closing the socket cancels
 the task and drops the session.
+
+Browsers let any web page open a WebSocket to any address, 127.0.0.1 included, so ``/ws``
+refuses (HTTP 403, before the handshake) a socket whose ``Origin`` is not the page's own
+(cross-site WebSocket hijacking), and on a loopback server one whose ``Host`` is not a
+loopback name (DNS rebinding: evil.example resolved to 127.0.0.1 is "same-origin" with
+itself). Clients that send no ``Origin`` (scripts, not browsers) are let in.
 """
 
 from __future__ import annotations
@@ -19,8 +25,10 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, HTMLResponse
@@ -43,6 +51,39 @@ PLACEHOLDER = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 
 #: longest stretch of training between two looks at the socket while playing (seconds)
 SLICE = 0.004
+
+#: the names a browser may use for a server that listens on a loopback address
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _host_name(netloc: str) -> str:
+    """``host`` of ``host[:port]`` / ``[v6]:port``, lower case ("" when malformed)."""
+    try:
+        return (urlsplit(f"//{netloc}").hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def refusal(headers: Any, allowed_hosts: frozenset[str] | None,
+            secure: bool = False) -> str | None:
+    """Why a WebSocket handshake with these headers is refused, or None to accept it.
+
+    Refused: an ``Origin`` that is not this server's scheme (http, or https when ``secure``)
+    and the ``Host`` the browser asked for (a page from another site), and, when
+    ``allowed_hosts`` is given, a ``Host`` outside it."""
+    host = headers.get("host") or ""
+    if allowed_hosts is not None and _host_name(host) not in allowed_hosts:
+        return f"Host {host[:100]!r} is not one of this server's names"
+    origin = headers.get("origin")
+    if origin is None:
+        return None
+    try:
+        parts = urlsplit(origin)
+        same = (bool(host) and parts.scheme == ("https" if secure else "http")
+                and parts.netloc.lower() == host.lower())
+    except ValueError:
+        same = False
+    return None if same else f"Origin {origin[:100]!r} is not this page's ({host[:100]!r})"
 
 
 class Runner:
@@ -168,9 +209,14 @@ class Runner:
 
 
 def create_app(static_dir: Path | str = STATIC, grid: int = 64,
-               max_sessions: int = LIMITS["max_sessions"]) -> Starlette:
-    """The Starlette app; ``app.state.sessions`` holds the live Runners."""
+               max_sessions: int = LIMITS["max_sessions"],
+               allowed_hosts: Iterable[str] | None = LOOPBACK_HOSTS) -> Starlette:
+    """The Starlette app; ``app.state.sessions`` holds the live Runners.
+
+    ``allowed_hosts``: the ``Host`` names a WebSocket may ask for (default: the loopback
+    names; None: any, for a server on another address, which still checks ``Origin``)."""
     static_dir = Path(static_dir)
+    hosts = None if allowed_hosts is None else frozenset(h.lower() for h in allowed_hosts)
 
     async def index(request: Any) -> Any:
         page = static_dir / "index.html"
@@ -179,6 +225,11 @@ def create_app(static_dir: Path | str = STATIC, grid: int = 64,
         return HTMLResponse(PLACEHOLDER)
 
     async def ws_endpoint(ws: WebSocket) -> None:
+        why = refusal(ws.headers, hosts, secure=ws.url.scheme == "wss")
+        if why is not None:
+            log.warning("playground: refused a WebSocket: %s.", why)
+            await ws.close(code=1008)  # before accept: the handshake gets HTTP 403
+            return
         await ws.accept()
         sessions: set[Runner] = app.state.sessions
         if len(sessions) >= max_sessions:
