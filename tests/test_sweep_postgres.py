@@ -99,20 +99,24 @@ def sweep(*argv, cwd) -> subprocess.Popen:
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for_mid_trial(study, pid: int, out: Path, proc: subprocess.Popen):
-    """The RUNNING trial of process ``pid`` once its run directory has an epoch."""
+def freeze_mid_trial(study, proc: subprocess.Popen, out: Path):
+    """Stop ``proc`` (SIGSTOP) as soon as a trial in its sweep directory ``out`` has finished
+    an epoch, and return that trial, still RUNNING. The poll only reads files, so the
+    process is frozen within milliseconds of the epoch; the study is read once it is."""
     from optuna.trial import TrialState
 
     deadline = time.monotonic() + 240  # only against a hang; no timing is asserted
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
-        for t in study.get_trials(states=(TrialState.RUNNING,)):
-            worker = t.user_attrs.get("worker") or {}
-            history = out / "trials" / f"trial-{t.number:04d}" / "history.csv"
-            if worker.get("pid") == pid and history.is_file() and len(
-                    history.read_text(encoding="utf-8").splitlines()) >= 2:
-                return t
-        time.sleep(0.05)
+        for history in (out / "trials").glob("trial-*/history.csv"):
+            if len(history.read_text(encoding="utf-8").splitlines()) >= 2:
+                os.kill(proc.pid, signal.SIGSTOP)
+                number = int(history.parent.name.removeprefix("trial-"))
+                trial = next(t for t in study.get_trials() if t.number == number)
+                assert trial.state == TrialState.RUNNING, trial.state
+                assert (trial.user_attrs.get("worker") or {}).get("pid") == proc.pid
+                return trial
+        time.sleep(0.005)
     pytest.fail("the first sweep process never got into a trial")
 
 
@@ -138,7 +142,7 @@ def test_two_processes_share_a_study_and_a_killed_trial_is_failed(postgres, tmp_
             except KeyError:
                 assert time.monotonic() < deadline and a.poll() is None, a.communicate()
                 time.sleep(0.1)
-        killed = wait_for_mid_trial(study, a.pid, tmp_path / "A", a)
+        killed = freeze_mid_trial(study, a, tmp_path / "A")
         os.kill(a.pid, signal.SIGKILL)
         a.wait(timeout=60)
         assert a.returncode == -signal.SIGKILL

@@ -181,8 +181,14 @@ pruner: none
 
 
 def start_until_mid_trial(tmp_path: Path):
-    """Start ``glassnet sweep k.yaml --out K`` (its own process group); return the process,
-    the study and the RUNNING trial once that trial has finished an epoch."""
+    """Start ``glassnet sweep k.yaml --out K`` (its own process group), freeze it (SIGSTOP)
+    as soon as a trial has finished its first epoch, and return the process, the study and
+    that RUNNING trial. The caller signals the group and then sends SIGCONT (or SIGKILL).
+
+    A trial of KILL_SPEC takes well under a second, so the first epoch is seen by a cheap
+    file poll and the group is stopped at once; the study is read only while it is frozen
+    (reading it while the sweep ran let the whole trial finish first, now and then)."""
+    import signal
     import time
 
     import optuna
@@ -193,20 +199,26 @@ def start_until_mid_trial(tmp_path: Path):
     proc = subprocess.Popen([sys.executable, "-m", "glassnet", "sweep", "k.yaml", "--out", "K",
                              "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
-    storage = f"sqlite:///{tmp_path / 'K' / 'study.db'}"
+    trials_dir = tmp_path / "K" / "trials"
     deadline = time.monotonic() + 240  # only against a hang; no timing is asserted
     try:
-        while True:
+        started = None
+        while started is None:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the sweep never got into a trial"
-            time.sleep(0.05)
-            if not (tmp_path / "K" / "study.json").exists():  # written once the study is
-                continue
-            study = optuna.load_study(study_name="k", storage=storage)
-            for t in study.get_trials(states=(TrialState.RUNNING,)):
-                csv = tmp_path / "K" / "trials" / f"trial-{t.number:04d}" / "history.csv"
-                if csv.is_file() and len(csv.read_text(encoding="utf-8").splitlines()) >= 2:
-                    return proc, study, t  # one epoch done, more to come
+            time.sleep(0.005)
+            for csv in trials_dir.glob("trial-*/history.csv"):
+                if len(csv.read_text(encoding="utf-8").splitlines()) >= 2:
+                    os.killpg(proc.pid, signal.SIGSTOP)  # one epoch done, more to come
+                    started = csv
+                    break
+        epochs_done = len(started.read_text(encoding="utf-8").splitlines()) - 1
+        assert epochs_done < 40, f"the trial ran all its epochs ({epochs_done}) before SIGSTOP"
+        study = optuna.load_study(study_name="k", storage=f"sqlite:///{tmp_path / 'K/study.db'}")
+        number = int(started.parent.name.removeprefix("trial-"))
+        trial = next(t for t in study.get_trials() if t.number == number)
+        assert trial.state == TrialState.RUNNING
+        return proc, study, trial
     except BaseException:
         proc.kill()
         proc.wait()
@@ -283,6 +295,7 @@ def test_ctrl_c_fails_the_trial_and_queues_it_for_resume(tmp_path):
 
     proc, study, stopped = start_until_mid_trial(tmp_path)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends
+    os.killpg(proc.pid, signal.SIGCONT)  # delivered as the frozen sweep wakes up
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "interrupted; continue with: glassnet sweep k.yaml --resume --out K" in err
