@@ -211,6 +211,26 @@ def test_dns_rebinding_host_is_refused_unless_hosts_are_open():
             pass
 
 
+@pytest.mark.parametrize("host", ["evil.example@127.0.0.1:8765", "127.0.0.1:8765/x",
+                                  "127.0.0.1:8765?q", "127.0.0.1:8765#f", "127.0.0.1\\:8765",
+                                  "", "[::1"])
+def test_a_host_header_that_is_not_a_plain_name_is_refused(host):
+    """Only ``name[:port]`` counts: userinfo or a path in Host is never what a browser sends,
+    and ``urlsplit`` would otherwise read ``x@127.0.0.1`` as the loopback host."""
+    from glassnet.playground.server import LOOPBACK_HOSTS, refusal
+
+    assert "is not one of this server's names" in refusal({"host": host},
+                                                           frozenset(LOOPBACK_HOSTS))
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8765", "localhost:8765", "[::1]:8765",
+                                  "LOCALHOST", "127.0.0.1"])
+def test_loopback_host_headers_are_accepted(host):
+    from glassnet.playground.server import LOOPBACK_HOSTS, refusal
+
+    assert refusal({"host": host}, frozenset(LOOPBACK_HOSTS)) is None
+
+
 def test_real_server_answers_a_cross_site_handshake_with_403():
     """The running command (uvicorn): a cross-site upgrade gets HTTP 403, a same-origin one
     101 Switching Protocols."""

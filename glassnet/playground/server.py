@@ -57,7 +57,12 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _host_name(netloc: str) -> str:
-    """``host`` of ``host[:port]`` / ``[v6]:port``, lower case ("" when malformed)."""
+    """``host`` of ``host[:port]`` / ``[v6]:port``, lower case ("" when malformed).
+
+    Userinfo, a path, a query or a fragment (``x@127.0.0.1``, ``127.0.0.1/x``) make it
+    malformed: a browser never sends them, and ``urlsplit`` would read past them."""
+    if any(c in netloc for c in "@/?#\\"):
+        return ""
     try:
         return (urlsplit(f"//{netloc}").hostname or "").lower()
     except ValueError:
