@@ -15,6 +15,7 @@ over epochs (Keras style). Files: ``save_json`` writes
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -160,6 +161,11 @@ def _fmt(value: Any) -> Any:
 def _write_text(path: Path, text: str) -> Path:
     """Write ``text`` to a temporary file next to ``path`` and rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    for orphan in path.parent.glob(f".{path.name}.tmp*"):  # left by a writer killed mid-write
+        pid = orphan.name.rsplit(".tmp", 1)[1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                orphan.unlink()
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -168,3 +174,14 @@ def _write_text(path: Path, text: str) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a live writer's temporary file is left alone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
