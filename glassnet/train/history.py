@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from glassnet.errors import DataError
+from glassnet.train.persistence import pid_alive
 
 #: column order of the CSV file (other keys follow in order of first appearance)
 _FIRST = ("epoch", "loss")
@@ -163,7 +164,7 @@ def _write_text(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     for orphan in path.parent.glob(f".{path.name}.tmp*"):  # left by a writer killed mid-write
         pid = orphan.name.rsplit(".tmp", 1)[1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             with contextlib.suppress(OSError):
                 orphan.unlink()
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
@@ -175,13 +176,3 @@ def _write_text(path: Path, text: str) -> Path:
             tmp.unlink()
     return path
 
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs (a live writer's temporary file is left alone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True

@@ -149,15 +149,20 @@ def _remove_orphans(where: Path, name: str) -> None:
     the name is no longer running); a live writer's file is left alone."""
     for tmp in where.glob(f".{name}.*.tmp"):
         pid = tmp.name[len(name) + 2:].split(".", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             with contextlib.suppress(OSError):
                 tmp.unlink()
-        except (PermissionError, OverflowError):
-            continue
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` may still run (a live writer's temporary file is kept)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def _file_mode(path: Path) -> int:
